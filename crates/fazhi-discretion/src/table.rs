@@ -1,0 +1,1 @@
+//! Agency tables → benchmark files (to come).
