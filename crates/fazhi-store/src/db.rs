@@ -1,0 +1,222 @@
+//! Connection, migrations and write transactions for both backends.
+
+use crate::audit::{self, AuditEntry};
+use crate::error::{StoreError, StoreResult};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer; serialising writes in the process avoids `SQLITE_BUSY` on
+    /// lock upgrades. PostgreSQL writers serialise on an advisory lock instead (multi-process).
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// The advisory-lock key that serialises audit-chain appends across PostgreSQL processes.
+const AUDIT_LOCK_KEY: i64 = 0x6661_7a68_6901; // "fazhi" + 1
+/// The advisory-lock key held while migrations run, so two starting processes do not race.
+const MIGRATE_LOCK_KEY: i64 = 0x6661_7a68_6902;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Every migration, in order. Each exists once per dialect with the same meaning.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+impl Db {
+    /// Connect to `url`: `sqlite://PATH` (created on first use) or `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::invalid(
+                "database URL",
+                format!("不支持的数据库地址 {url}:应以 sqlite:// 或 postgres:// 开头"),
+                format!("unsupported database URL {url}: use sqlite://PATH or postgres://…"),
+            ));
+        };
+        let url = if backend == Backend::Sqlite && !url.contains("mode=") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.to_string()
+        };
+        let max = if backend == Backend::Sqlite { 8 } else { 10 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // FULL: the WAL is fsynced at every commit, so an acknowledged write
+                        // survives power loss as well as a killed process.
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Db { pool, backend, write_lock: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Apply every migration not yet applied. Safe to call from several processes at once.
+    pub async fn migrate(&self) -> StoreResult<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 AS ok FROM pg_advisory_lock($1)")
+                .bind(MIGRATE_LOCK_KEY)
+                .fetch_one(&mut *conn)
+                .await?;
+        }
+        let result = self.migrate_locked(&mut conn).await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 AS ok FROM pg_advisory_unlock($1)")
+                .bind(MIGRATE_LOCK_KEY)
+                .fetch_one(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    async fn migrate_locked(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<Any>,
+    ) -> StoreResult<Vec<String>> {
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations \
+             (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .await?;
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+            .fetch_all(&mut **conn)
+            .await?
+            .iter()
+            .map(|r| r.get::<i64, _>(0))
+            .collect();
+        let mut done = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+            let sql = match self.backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+            tx.execute(sqlx::raw_sql(sql))
+                .await
+                .map_err(|e| StoreError::Migration(format!("{} {}: {e}", m.version, m.name)))?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(crate::now_text())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            done.push(format!("{:04}_{}", m.version, m.name));
+        }
+        Ok(done)
+    }
+
+    /// Begin a write transaction. Every change goes through one, and records itself on the audit
+    /// trail with [`WriteTx::audit`] before [`WriteTx::commit`].
+    pub async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 AS ok FROM pg_advisory_xact_lock($1)")
+                .bind(AUDIT_LOCK_KEY)
+                .fetch_one(&mut *tx)
+                .await?;
+        }
+        Ok(WriteTx { tx, _guard: guard, audited: false })
+    }
+
+    /// A consistent online copy of an SQLite database (`VACUUM INTO`), safe while serving.
+    pub async fn backup_sqlite(&self, path: &str) -> StoreResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::invalid(
+                "backend",
+                "backup 仅用于 SQLite;PostgreSQL 请使用 pg_dump",
+                "backup is for SQLite; use pg_dump for PostgreSQL",
+            ));
+        }
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::invalid(
+                "backup path",
+                format!("目标文件已存在:{path}"),
+                format!("target file exists: {path}"),
+            ));
+        }
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction: the caller's changes and their audit entries commit together or not
+/// at all. Dropping it without `commit` rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+    audited: bool,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Append an entry to the hash-chained audit trail inside this transaction.
+    pub async fn audit(&mut self, entry: AuditEntry) -> StoreResult<i64> {
+        self.audited = true;
+        audit::append(&mut self.tx, entry).await
+    }
+
+    /// Commit. A write that changed data must have recorded at least one audit entry.
+    pub async fn commit(self) -> StoreResult<()> {
+        debug_assert!(self.audited, "a write transaction committed without an audit entry");
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

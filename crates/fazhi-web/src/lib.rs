@@ -1,0 +1,148 @@
+//! fazhi over HTTP: the JSON API (`/api/v1`, described by its generated OpenAPI document) and
+//! the server-rendered pages (workbench and public portal), zh-CN first with English.
+//!
+//! This crate owns routing, request ids, security headers, error shapes and templates. It holds
+//! no business rules: those live in the pure crates and in `fazhi-store`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use error::{ApiErrorBody, PendingError};
+use fazhi_store::Db;
+use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (JSON and forms); larger bodies get 413.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a TLS proxy).
+    pub secure_cookies: bool,
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    Router::new()
+        .merge(api_router)
+        .route("/api/v1/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
+        .route("/healthz", get(healthz))
+        .merge(pages::router())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(finish_response))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match sqlx_ping(&state.db).await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"})))
+                .into_response()
+        }
+    }
+}
+
+async fn sqlx_ping(db: &Db) -> Result<(), fazhi_store::StoreError> {
+    fazhi_store::directory::list_units(db).await.map(|_| ())
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个接口", "no such endpoint").into_response()
+    } else {
+        pages::not_found_page(&req).into_response()
+    }
+}
+
+/// Writes API error bodies with the request id, and adds the security headers to every response.
+async fn finish_response(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut res = next.run(req).await;
+    if let Some(PendingError(e)) = res.extensions_mut().remove::<PendingError>() {
+        let body = ApiErrorBody {
+            code: e.code.to_string(),
+            message_zh: e.message_zh,
+            message_en: e.message_en,
+            request_id,
+        };
+        let headers = std::mem::take(res.headers_mut());
+        let mut out = (e.status, Json(body)).into_response();
+        for (k, v) in headers.iter() {
+            if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
+                out.headers_mut().append(k, v.clone());
+            }
+        }
+        res = out;
+    } else if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let body = ApiErrorBody {
+            code: "payload_too_large".into(),
+            message_zh: "请求内容过大".into(),
+            message_en: "the request body is too large".into(),
+            request_id,
+        };
+        res = (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}
+
+/// Serve until SIGTERM or Ctrl-C, then finish in-flight requests and return.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

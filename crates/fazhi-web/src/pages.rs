@@ -1,0 +1,389 @@
+//! Server-rendered pages: the public portal, sign-in, and each role's home. Every form carries a
+//! CSRF token (the session's, or for the sign-in form a double-submit cookie); every string
+//! comes from the locale files; templates escape by default.
+
+use crate::api::session_cookie;
+use crate::auth::{client_ip, Auth, MaybeAuth, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use fazhi_store::access::Role;
+use fazhi_store::audit::{AuditQuery, AuditRecord, VerifyReport};
+use fazhi_store::directory::UnitRow;
+use fazhi_store::profile::{Profile, PublicProfile};
+use fazhi_store::{accounts, audit, directory, profile, StoreError};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/home", get(home))
+        .route("/units/{key}/profile", post(save_profile))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/static/app.css", get(stylesheet))
+}
+
+/// Render a template, or a plain 500 if rendering fails (a template bug, logged).
+fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// What the layout shows of the signed-in person.
+pub struct UserView {
+    pub display_name: String,
+    pub unit_name: String,
+    pub csrf: String,
+}
+
+impl UserView {
+    fn of(auth: &Auth) -> Self {
+        UserView {
+            display_name: auth.principal.display_name.clone(),
+            unit_name: auth.principal.unit_name.clone(),
+            csrf: auth.csrf.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Tr,
+    user: Option<UserView>,
+    path: String,
+    title: &'static str,
+    message: String,
+}
+
+fn error_page(t: Tr, user: Option<UserView>, path: &str, status: StatusCode, e: &StoreError) -> Response {
+    let title = match status {
+        StatusCode::FORBIDDEN => t.t("error.forbidden"),
+        StatusCode::NOT_FOUND => t.t("error.not_found"),
+        StatusCode::INTERNAL_SERVER_ERROR => t.t("error.internal"),
+        _ => t.t("error.invalid"),
+    };
+    let message = if t.is_en() { e.message_en() } else { e.message_zh() };
+    render(&ErrorPage { t, user, path: path.to_string(), title, message }, status)
+}
+
+fn store_error_page(t: Tr, user: Option<UserView>, path: &str, e: StoreError) -> Response {
+    let status = crate::error::status_for(&e);
+    error_page(t, user, path, status, &e)
+}
+
+pub fn not_found_page(req: &Request) -> Response {
+    let lang = CookieJar::from_headers(req.headers())
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or_default();
+    let e = StoreError::NotFound { entity: "page", key: req.uri().path().to_string() };
+    error_page(Tr { lang }, None, req.uri().path(), StatusCode::NOT_FOUND, &e)
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    t: Tr,
+    user: Option<UserView>,
+    path: String,
+    units: Vec<UnitRow>,
+    profiles: Vec<PublicProfile>,
+}
+
+async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth) -> Response {
+    let user = auth.as_ref().map(UserView::of);
+    let loaded = async {
+        Ok::<_, StoreError>((directory::list_units(&state.db).await?, profile::list_public(&state.db).await?))
+    }
+    .await;
+    match loaded {
+        Ok((units, profiles)) => render(&PortalPage { t, user, path: "/".into(), units, profiles }, StatusCode::OK),
+        Err(e) => store_error_page(t, user, "/", e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Tr,
+    user: Option<UserView>,
+    path: String,
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+fn login_csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((LOGIN_CSRF_COOKIE, value))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.secure_cookies)
+        .build()
+}
+
+async fn login_form(State(state): State<AppState>, t: Tr, jar: CookieJar, MaybeAuth(auth): MaybeAuth) -> Response {
+    if auth.is_some() {
+        return Redirect::to("/home").into_response();
+    }
+    let csrf = accounts::new_secret("");
+    let page = LoginPage { t, user: None, path: "/login".into(), csrf: csrf.clone(), username: String::new(), error: None };
+    (jar.add(login_csrf_cookie(&state, csrf)), render(&page, StatusCode::OK)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    t: Tr,
+    jar: CookieJar,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let fresh = accounts::new_secret("");
+    let again = |error: &str, status| {
+        let page = LoginPage {
+            t,
+            user: None,
+            path: "/login".into(),
+            csrf: fresh.clone(),
+            username: form.username.clone(),
+            error: Some(error.to_string()),
+        };
+        (jar.clone().add(login_csrf_cookie(&state, fresh.clone())), render(&page, status)).into_response()
+    };
+    let cookie_ok = jar.get(LOGIN_CSRF_COOKIE).is_some_and(|c| !c.value().is_empty() && c.value() == form.csrf);
+    if !cookie_ok {
+        return again(t.t("login.expired"), StatusCode::FORBIDDEN);
+    }
+    let ip = client_ip(&headers, Some(peer));
+    match accounts::login(&state.db, form.username.trim(), &form.password, &ip).await {
+        Ok(session) => {
+            let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login")).add(session_cookie(&state, session.token));
+            (jar, Redirect::to("/home")).into_response()
+        }
+        Err(StoreError::RateLimited) => again(t.t("login.rate_limited"), StatusCode::TOO_MANY_REQUESTS),
+        Err(StoreError::BadCredentials) => again(t.t("login.bad_credentials"), StatusCode::UNAUTHORIZED),
+        Err(e) => store_error_page(t, None, "/login", e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+fn csrf_ok(auth: &Auth, token: &str) -> bool {
+    auth.csrf.as_deref().is_some_and(|c| !token.is_empty() && c == token)
+}
+
+async fn logout(State(state): State<AppState>, t: Tr, jar: CookieJar, auth: Option<Auth>, Form(form): Form<CsrfForm>) -> Response {
+    let Some(auth) = auth else { return Redirect::to("/").into_response() };
+    if !csrf_ok(&auth, &form.csrf) {
+        return error_page(t, Some(UserView::of(&auth)), "/home", StatusCode::FORBIDDEN, &StoreError::Forbidden);
+    }
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        if let Err(e) = accounts::logout(&state.db, c.value()).await {
+            return store_error_page(t, None, "/", e);
+        }
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/")).into_response()
+}
+
+/// One row of the home page's unit table.
+pub struct UnitLine {
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub has_profile: bool,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Tr,
+    user: Option<UserView>,
+    path: String,
+    roles: Vec<&'static str>,
+    own_unit_key: String,
+    own_unit_name: String,
+    /// The own unit's profile, when the person may change it.
+    own_profile: Option<Profile>,
+    saved: bool,
+    units: Vec<UnitLine>,
+    audit: Vec<AuditRecord>,
+    chain: Option<VerifyReport>,
+    users: Vec<accounts::UserSummary>,
+}
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    saved: Option<String>,
+}
+
+async fn home(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth, Query(q): Query<HomeQuery>) -> Response {
+    let Some(auth) = auth else { return Redirect::to("/login").into_response() };
+    let user = UserView::of(&auth);
+    match build_home(&state, t, &auth, q.saved.is_some()).await {
+        Ok(page) => render(&page, StatusCode::OK),
+        Err(e) => store_error_page(t, Some(user), "/home", e),
+    }
+}
+
+async fn build_home(state: &AppState, t: Tr, auth: &Auth, saved: bool) -> Result<HomePage, StoreError> {
+    let p = &auth.principal;
+    let db = &state.db;
+    let role_key = |r: Role| match r {
+        Role::Administrator => "role.administrator",
+        Role::Supervisor => "role.supervisor",
+        Role::Officer => "role.officer",
+        Role::Auditor => "role.auditor",
+    };
+    let roles = p.grants.iter().map(|g| t.t(role_key(g.role))).collect();
+    let own_profile = match p.write_unit(db, &p.unit_key).await {
+        Ok(handle) => Some(profile::get(db, handle.as_read()).await?),
+        Err(StoreError::Forbidden) => None,
+        Err(e) => return Err(e),
+    };
+    let with_profile: std::collections::HashSet<String> =
+        profile::list_public(db).await?.into_iter().map(|pp| pp.unit_key).collect();
+    let sees_others = p.grants.iter().any(|g| g.role != Role::Officer);
+    let units = if sees_others {
+        directory::list_units(db)
+            .await?
+            .into_iter()
+            .filter(|u| p.can_read_unit(u.id))
+            .map(|u| UnitLine {
+                has_profile: with_profile.contains(&u.key),
+                key: u.key,
+                name: if t.is_en() { u.name_en } else { u.name },
+                kind: u.kind,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (audit, chain) = match p.auditor() {
+        Ok(handle) => {
+            let q = AuditQuery { limit: 20, ..AuditQuery::default() };
+            (audit::list_scoped(db, &handle, q).await?, Some(audit::verify(db).await?))
+        }
+        Err(_) => (Vec::new(), None),
+    };
+    let users = match p.admin() {
+        Ok(admin) => accounts::list_users(db, &admin).await?,
+        Err(_) => Vec::new(),
+    };
+    Ok(HomePage {
+        t,
+        user: Some(UserView::of(auth)),
+        path: "/home".into(),
+        roles,
+        own_unit_key: p.unit_key.clone(),
+        own_unit_name: p.unit_name.clone(),
+        own_profile,
+        saved,
+        units,
+        audit,
+        chain,
+        users,
+    })
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    csrf: String,
+    address: String,
+    phone: String,
+    office_hours: String,
+    disclosure_contact: String,
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    t: Tr,
+    auth: Option<Auth>,
+    Path(key): Path<String>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    let Some(auth) = auth else { return Redirect::to("/login").into_response() };
+    let user = UserView::of(&auth);
+    if !csrf_ok(&auth, &form.csrf) {
+        return error_page(t, Some(user), "/home", StatusCode::FORBIDDEN, &StoreError::Forbidden);
+    }
+    let result = async {
+        let unit = auth.principal.write_unit(&state.db, &key).await?;
+        let p = Profile {
+            address: form.address.trim().to_string(),
+            phone: form.phone.trim().to_string(),
+            office_hours: form.office_hours.trim().to_string(),
+            disclosure_contact: form.disclosure_contact.trim().to_string(),
+        };
+        profile::update(&state.db, &unit, &p).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/home?saved=1").into_response(),
+        Err(e) => store_error_page(t, Some(user), "/home", e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    next: Option<String>,
+}
+
+async fn switch_lang(State(state): State<AppState>, jar: CookieJar, Path(code): Path<String>, Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    // Only a local path: never redirect to another site.
+    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .secure(state.secure_cookies)
+        .max_age(time::Duration::days(365))
+        .build();
+    (jar.add(cookie), Redirect::to(&next)).into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for Auth {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let MaybeAuth(a) = <MaybeAuth as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybeAuth(None));
+        Ok(a)
+    }
+}
