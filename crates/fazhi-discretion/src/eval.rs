@@ -82,13 +82,15 @@ pub struct Outcome {
     /// Bit i = the benchmark's heavier ground i applied.
     pub heavier_grounds: u8,
     pub limitation_years: u8,
-    pub limitation_ends: NaiveDate,
     pub leniency_edition: Edition,
 }
 
 fn share(r: FenRange) -> i64 {
-    // i128: a range of 10¹⁴ fen times 30 would overflow i64 only in theory, but stay exact.
-    ((r.max_fen as i128 - r.min_fen as i128) * SHARE_PERCENT as i128 / 100) as i64
+    let w = r.max_fen.saturating_sub(r.min_fen);
+    match w.checked_mul(SHARE_PERCENT) {
+        Some(x) => x / 100,
+        None => w / 100 * SHARE_PERCENT,
+    }
 }
 
 impl Benchmark {
@@ -143,7 +145,6 @@ impl Benchmark {
         // violations under the 2021 law (the 1996 law's two years are lighter: Art 37).
         let long = self.safety != Safety::None && harm != sf::HARM_NONE && edition_on(case.violation) == Edition::E2021;
         let limitation_years: u8 = if long { 5 } else { 2 };
-        let limitation_ends = case.violation.checked_add_months(Months::new(12 * limitation_years as u32)).unwrap_or(NaiveDate::MAX);
 
         let mut out = Outcome {
             version: vi,
@@ -159,11 +160,10 @@ impl Benchmark {
             rules,
             heavier_grounds: 0,
             limitation_years,
-            limitation_ends,
             leniency_edition: len,
         };
 
-        let no_penalty = if discovered > limitation_ends {
+        let no_penalty = if limitation_expired(case.violation, limitation_years, discovered) {
             Some(Rule::LimitationExpired)
         } else if f[sf::AGE] < 14 {
             Some(Rule::Under14)
@@ -263,6 +263,22 @@ impl Benchmark {
     }
 }
 
+/// Last day of the limitation period: the same-numbered day `years` later, or the month's last
+/// day if that day does not exist (29 February). No rest-day extension: this is not a period
+/// for a party to act in.
+pub fn limitation_end(violation: NaiveDate, years: u8) -> NaiveDate {
+    violation.checked_add_months(Months::new(12 * years as u32)).unwrap_or(NaiveDate::MAX)
+}
+
+/// Same as `discovered > limitation_end(..)`, without the month arithmetic: comparing
+/// (year, month, day) against the unclamped anniversary gives the same answer, 29 February
+/// included.
+#[inline]
+fn limitation_expired(violation: NaiveDate, years: u8, discovered: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (discovered.year(), discovered.month(), discovered.day()) > (violation.year() + years as i32, violation.month(), violation.day())
+}
+
 /// The single `true` position, or `Err(None)` for none, `Err(Some((a, b)))` for two.
 #[inline]
 fn unique(it: impl Iterator<Item = bool>) -> Result<usize, Option<(usize, usize)>> {
@@ -330,5 +346,24 @@ impl Outcome {
             ),
         };
         DecisionCheck { decided_fen: d, decided_yuan: format_yuan(d), within_recommendation: within_rec, within_statutory: within_stat, requires_reason: !within_rec, zh, en }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limitation_shortcut_matches_month_arithmetic() {
+        let start = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
+        for v in 0..1500u64 {
+            let violation = start + chrono::Days::new(v);
+            for years in [2u8, 5] {
+                let end = limitation_end(violation, years);
+                for d in [end.pred_opt().unwrap(), end, end.succ_opt().unwrap()] {
+                    assert_eq!(limitation_expired(violation, years, d), d > end, "{violation} {years} {d}");
+                }
+            }
+        }
     }
 }

@@ -38,30 +38,147 @@ impl Op {
     }
 }
 
-/// A compiled condition over a fact vector.
+/// A condition as parsed: a tree, kept for the load checks and for tests.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cond {
+pub enum Node {
     Const(bool),
     /// A yes/no fact is true.
     Fact(usize),
     Cmp(usize, Op, i64),
     In(usize, Vec<i64>),
-    Not(Box<Cond>),
-    All(Vec<Cond>),
-    Any(Vec<Cond>),
+    Not(Box<Node>),
+    All(Vec<Node>),
+    Any(Vec<Node>),
+}
+
+/// One instruction of a compiled condition. An accumulator machine with short-circuit jumps:
+/// the tree walk was the hot spot of evaluation (pointer chasing through boxes and vectors).
+#[derive(Debug, Clone, PartialEq)]
+enum Ins {
+    Const(bool),
+    Fact(u32),
+    Lt(u32, i64),
+    Le(u32, i64),
+    Gt(u32, i64),
+    Ge(u32, i64),
+    Eq(u32, i64),
+    Ne(u32, i64),
+    In(u32, Box<[i64]>),
+    Not,
+    /// Jump to the target when the accumulator is false / true.
+    Jf(u32),
+    Jt(u32),
+}
+
+/// A compiled condition over a fact vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cond {
+    pub node: Node,
+    code: Box<[Ins]>,
+}
+
+fn emit(n: &Node, code: &mut Vec<Ins>) {
+    match n {
+        Node::Const(b) => code.push(Ins::Const(*b)),
+        Node::Fact(i) => code.push(Ins::Fact(*i as u32)),
+        Node::Cmp(i, op, c) => {
+            let i = *i as u32;
+            code.push(match op {
+                Op::Lt => Ins::Lt(i, *c),
+                Op::Le => Ins::Le(i, *c),
+                Op::Gt => Ins::Gt(i, *c),
+                Op::Ge => Ins::Ge(i, *c),
+                Op::Eq => Ins::Eq(i, *c),
+                Op::Ne => Ins::Ne(i, *c),
+            })
+        }
+        Node::In(i, set) => code.push(Ins::In(*i as u32, set.clone().into_boxed_slice())),
+        Node::Not(x) => {
+            emit(x, code);
+            code.push(Ins::Not);
+        }
+        Node::All(xs) | Node::Any(xs) => {
+            let all = matches!(n, Node::All(_));
+            let mut holes = Vec::new();
+            for (k, x) in xs.iter().enumerate() {
+                emit(x, code);
+                if k + 1 < xs.len() {
+                    holes.push(code.len());
+                    code.push(if all { Ins::Jf(0) } else { Ins::Jt(0) });
+                }
+            }
+            let end = code.len() as u32;
+            for h in holes {
+                code[h] = if all { Ins::Jf(end) } else { Ins::Jt(end) };
+            }
+        }
+    }
 }
 
 impl Cond {
+    pub fn new(node: Node) -> Self {
+        let mut code = Vec::new();
+        emit(&node, &mut code);
+        Cond { node, code: code.into_boxed_slice() }
+    }
+
+    pub fn always() -> Self {
+        Cond::new(Node::Const(true))
+    }
+
+    /// Evaluate against a fact vector. A fact index past the vector's end reads as false.
     #[inline]
     pub fn eval(&self, facts: &[i64]) -> bool {
+        let code = &self.code[..];
+        let mut acc = false;
+        let mut pc = 0usize;
+        while let Some(ins) = code.get(pc) {
+            pc += 1;
+            let get = |i: &u32| facts.get(*i as usize).copied();
+            acc = match ins {
+                Ins::Const(b) => *b,
+                Ins::Fact(i) => get(i).is_some_and(|v| v != 0),
+                Ins::Lt(i, c) => get(i).is_some_and(|v| v < *c),
+                Ins::Le(i, c) => get(i).is_some_and(|v| v <= *c),
+                Ins::Gt(i, c) => get(i).is_some_and(|v| v > *c),
+                Ins::Ge(i, c) => get(i).is_some_and(|v| v >= *c),
+                Ins::Eq(i, c) => get(i).is_some_and(|v| v == *c),
+                Ins::Ne(i, c) => get(i).is_some_and(|v| v != *c),
+                Ins::In(i, set) => get(i).is_some_and(|v| set.contains(&v)),
+                Ins::Not => !acc,
+                Ins::Jf(t) => {
+                    if !acc {
+                        pc = *t as usize;
+                    }
+                    acc
+                }
+                Ins::Jt(t) => {
+                    if acc {
+                        pc = *t as usize;
+                    }
+                    acc
+                }
+            };
+        }
+        acc
+    }
+
+    pub fn collect(&self, facts: &mut Vec<usize>, thresholds: &mut Vec<(usize, i64)>) {
+        self.node.collect(facts, thresholds)
+    }
+}
+
+impl Node {
+    /// The tree walk, kept as the reference the compiled code is tested against.
+    pub fn eval(&self, facts: &[i64]) -> bool {
         match self {
-            Cond::Const(b) => *b,
-            Cond::Fact(i) => facts.get(*i).is_some_and(|v| *v != 0),
-            Cond::Cmp(i, op, c) => facts.get(*i).is_some_and(|v| op.apply(*v, *c)),
-            Cond::In(i, set) => facts.get(*i).is_some_and(|v| set.contains(v)),
-            Cond::Not(c) => !c.eval(facts),
-            Cond::All(cs) => cs.iter().all(|c| c.eval(facts)),
-            Cond::Any(cs) => cs.iter().any(|c| c.eval(facts)),
+            Node::Const(b) => *b,
+            Node::Fact(i) => facts.get(*i).is_some_and(|v| *v != 0),
+            Node::Cmp(i, op, c) => facts.get(*i).is_some_and(|v| op.apply(*v, *c)),
+            Node::In(i, set) => facts.get(*i).is_some_and(|v| set.contains(v)),
+            Node::Not(c) => !c.eval(facts),
+            Node::All(cs) => cs.iter().all(|c| c.eval(facts)),
+            Node::Any(cs) => cs.iter().any(|c| c.eval(facts)),
         }
     }
 
@@ -69,15 +186,15 @@ impl Cond {
     /// (the load check's systematic search starts from these).
     pub fn collect(&self, facts: &mut Vec<usize>, thresholds: &mut Vec<(usize, i64)>) {
         match self {
-            Cond::Const(_) => {}
-            Cond::Fact(i) => facts.push(*i),
-            Cond::Cmp(i, _, c) => {
+            Node::Const(_) => {}
+            Node::Fact(i) => facts.push(*i),
+            Node::Cmp(i, _, c) => {
                 facts.push(*i);
                 thresholds.push((*i, *c));
             }
-            Cond::In(i, _) => facts.push(*i),
-            Cond::Not(c) => c.collect(facts, thresholds),
-            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.collect(facts, thresholds)),
+            Node::In(i, _) => facts.push(*i),
+            Node::Not(c) => c.collect(facts, thresholds),
+            Node::All(cs) | Node::Any(cs) => cs.iter().for_each(|c| c.collect(facts, thresholds)),
         }
     }
 }
@@ -171,7 +288,7 @@ pub fn compile(src: &str, facts: &FactTable) -> Result<Cond, String> {
     if p.pos != p.toks.len() {
         return Err(format!("unexpected {:?} after a complete condition", p.toks[p.pos]));
     }
-    Ok(c)
+    Ok(Cond::new(c))
 }
 
 impl Parser<'_> {
@@ -183,25 +300,25 @@ impl Parser<'_> {
         self.pos += 1;
         t
     }
-    fn or(&mut self) -> Result<Cond, String> {
+    fn or(&mut self) -> Result<Node, String> {
         let mut v = vec![self.and()?];
         while self.peek() == Some(&Tok::Or) {
             self.pos += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Cond::Const(false)) } else { Cond::Any(v) })
+        Ok(if v.len() == 1 { v.pop().unwrap_or(Node::Const(false)) } else { Node::Any(v) })
     }
-    fn and(&mut self) -> Result<Cond, String> {
+    fn and(&mut self) -> Result<Node, String> {
         let mut v = vec![self.unary()?];
         while self.peek() == Some(&Tok::And) {
             self.pos += 1;
             v.push(self.unary()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Cond::Const(true)) } else { Cond::All(v) })
+        Ok(if v.len() == 1 { v.pop().unwrap_or(Node::Const(true)) } else { Node::All(v) })
     }
-    fn unary(&mut self) -> Result<Cond, String> {
+    fn unary(&mut self) -> Result<Node, String> {
         match self.bump() {
-            Some(Tok::Not) => Ok(Cond::Not(Box::new(self.unary()?))),
+            Some(Tok::Not) => Ok(Node::Not(Box::new(self.unary()?))),
             Some(Tok::LParen) => {
                 let c = self.or()?;
                 match self.bump() {
@@ -214,12 +331,12 @@ impl Parser<'_> {
             None => Err("condition ends too early".into()),
         }
     }
-    fn atom(&mut self, name: String) -> Result<Cond, String> {
+    fn atom(&mut self, name: String) -> Result<Node, String> {
         if name == "true" {
-            return Ok(Cond::Const(true));
+            return Ok(Node::Const(true));
         }
         if name == "false" {
-            return Ok(Cond::Const(false));
+            return Ok(Node::Const(false));
         }
         let (idx, def) = self
             .facts
@@ -239,7 +356,7 @@ impl Parser<'_> {
                 {
                     return Err(format!("'{name}' can only be compared with == or !="));
                 }
-                Ok(Cond::Cmp(idx, op, v))
+                Ok(Node::Cmp(idx, op, v))
             }
             Some(Tok::Ident(w)) if w == "in" => {
                 self.pos += 1;
@@ -259,10 +376,10 @@ impl Parser<'_> {
                         _ => return Err("malformed 'in [...]' list".into()),
                     }
                 }
-                Ok(Cond::In(idx, vals))
+                Ok(Node::In(idx, vals))
             }
             _ => match def.kind {
-                FactKind::Bool => Ok(Cond::Fact(idx)),
+                FactKind::Bool => Ok(Node::Fact(idx)),
                 _ => Err(format!("'{name}' is not a yes/no fact; compare it with a value")),
             },
         }
@@ -322,6 +439,26 @@ mod tests {
         f[p] = 1;
         assert!(c.eval(&f));
         assert!(compile("harm in [none, minor]", &t).is_ok());
+    }
+
+    #[test]
+    fn compiled_code_agrees_with_the_tree() {
+        let t = table();
+        let c = compile("(value < 10000 || !(days >= 30 && party != unit)) && (harm in [none, serious] || first_offence) || days == 7", &t).unwrap();
+        let mut f = t.defaults();
+        let (v, _) = t.lookup("value").unwrap();
+        let (d, _) = t.lookup("days").unwrap();
+        let (p, _) = t.lookup("party").unwrap();
+        let (h, _) = t.lookup("harm").unwrap();
+        let (fo, _) = t.lookup("first_offence").unwrap();
+        for x in 0..2 * 3 * 2 * 3 * 2 * 3 {
+            f[v] = [0, 1_000_000][x % 2];
+            f[d] = [7, 29, 30][x / 2 % 3];
+            f[p] = (x / 6 % 2) as i64;
+            f[h] = (x / 12 % 3) as i64;
+            f[fo] = (x / 36 % 2) as i64;
+            assert_eq!(c.eval(&f), c.node.eval(&f), "{f:?}");
+        }
     }
 
     #[test]

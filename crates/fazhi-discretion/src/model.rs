@@ -280,11 +280,16 @@ impl Fine {
         match *self {
             Fine::Amount { min, max } => Ok(FenRange { min_fen: min, max_fen: max }),
             Fine::Times { min, max, of } => {
-                let base = *facts.get(of).ok_or(of)? as i128;
-                let lo = (base * min as i128 + 99).div_euclid(100);
-                let hi = (base * max as i128).div_euclid(100);
-                let lo = i64::try_from(lo).map_err(|_| of)?;
-                let hi = i64::try_from(hi).map_err(|_| of)?;
+                let base = *facts.get(of).ok_or(of)?;
+                // i64 first (the common case, and 128-bit division is slow); i128 on overflow.
+                let (lo, hi) = match (base.checked_mul(min), base.checked_mul(max)) {
+                    (Some(a), Some(b)) if base >= 0 => ((a + 99) / 100, b / 100),
+                    _ => {
+                        let lo = (base as i128 * min as i128 + 99).div_euclid(100);
+                        let hi = (base as i128 * max as i128).div_euclid(100);
+                        (i64::try_from(lo).map_err(|_| of)?, i64::try_from(hi).map_err(|_| of)?)
+                    }
+                };
                 Ok(FenRange { min_fen: lo, max_fen: hi.max(lo) })
             }
         }
@@ -484,7 +489,7 @@ impl Benchmark {
                     return Err(err(&p, "有罚款种类时须写罚款幅度，反之亦然".into(), "a `fine` range goes with the `fine` kind and only with it".into()));
                 }
                 clauses.push(Clause {
-                    when: c.when.as_deref().map(|w| cond(&format!("{p}.when"), w)).transpose()?.unwrap_or(Cond::Const(true)),
+                    when: c.when.as_deref().map(|w| cond(&format!("{p}.when"), w)).transpose()?.unwrap_or_else(Cond::always),
                     when_src: c.when.clone(),
                     kinds,
                     mandatory,

@@ -114,8 +114,9 @@ impl Benchmark {
         let (tz, te) = fine_src(&t.fine, self);
         zh.push(format!("裁量阶次：{}（{}），条件：{}；{}：{}；{}。", t.level.zh(), t.id, t.when_src, t.zh, t.kinds.zh(), tz));
         en.push(format!("Discretion tier: {} ({}), condition: {}; {}: {}; {}.", t.level.en(), t.id, t.when_src, t.en, t.kinds.en(), te));
-        zh.push(format!("追责时效：{}年，至{}止。", out.limitation_years, out.limitation_ends));
-        en.push(format!("Limitation period: {} years, ending {}.", out.limitation_years, out.limitation_ends));
+        let limitation_ends = crate::eval::limitation_end(case.violation, out.limitation_years);
+        zh.push(format!("追责时效：{}年，至{}止。", out.limitation_years, limitation_ends));
+        en.push(format!("Limitation period: {} years, ending {}.", out.limitation_years, limitation_ends));
 
         let mut rules = Vec::new();
         for r in out.rules.rules() {
@@ -189,7 +190,7 @@ impl Benchmark {
             tier_fine: out.tier_fine,
             statutory_fine: out.statutory_fine,
             limitation_years: out.limitation_years,
-            limitation_ends: out.limitation_ends,
+            limitation_ends,
             rules,
             facts,
             explanation_zh: zh,

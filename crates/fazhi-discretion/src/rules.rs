@@ -21,9 +21,15 @@ pub enum Edition {
     E2021,
 }
 
-/// 2021-07-15, the 2021 Administrative Penalty Law's commencement.
+/// The 2021 Administrative Penalty Law's commencement.
+pub const COMMENCEMENT_2021: NaiveDate = match NaiveDate::from_ymd_opt(2021, 7, 15) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+#[inline]
 pub fn edition_on(d: NaiveDate) -> Edition {
-    if d >= NaiveDate::from_ymd_opt(2021, 7, 15).unwrap_or(NaiveDate::MIN) {
+    if d >= COMMENCEMENT_2021 {
         Edition::E2021
     } else {
         Edition::E1996
