@@ -27,7 +27,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Administrator, Role::Supervisor, Role::Officer, Role::Auditor];
+    pub const ALL: [Role; 4] = [
+        Role::Administrator,
+        Role::Supervisor,
+        Role::Officer,
+        Role::Auditor,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,13 +44,18 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> StoreResult<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            StoreError::invalid(
-                "role",
-                format!("未知角色 {s}(可选:administrator、supervisor、officer、auditor)"),
-                format!("unknown role {s} (one of administrator, supervisor, officer, auditor)"),
-            )
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "role",
+                    format!("未知角色 {s}(可选:administrator、supervisor、officer、auditor)"),
+                    format!(
+                        "unknown role {s} (one of administrator, supervisor, officer, auditor)"
+                    ),
+                )
+            })
     }
 }
 
@@ -157,7 +167,9 @@ impl AdminHandle {
     /// Administration from the command line by whoever runs the binary on the server: they
     /// already hold the database. The actor names the command for the audit trail.
     pub fn command_line(command: &str) -> Self {
-        Self { actor: format!("cli:{command}") }
+        Self {
+            actor: format!("cli:{command}"),
+        }
     }
     pub fn actor(&self) -> &str {
         &self.actor
@@ -166,7 +178,9 @@ impl AdminHandle {
 
 impl AuditorHandle {
     pub fn command_line() -> Self {
-        Self { units: UnitSet::All }
+        Self {
+            units: UnitSet::All,
+        }
     }
 }
 
@@ -180,7 +194,10 @@ impl Principal {
         .bind(user_id)
         .fetch_optional(db.pool())
         .await?
-        .ok_or(StoreError::NotFound { entity: "user", key: user_id.to_string() })?;
+        .ok_or(StoreError::NotFound {
+            entity: "user",
+            key: user_id.to_string(),
+        })?;
         let grants_rows = sqlx::query(
             "SELECT r.role, s.key FROM user_roles r LEFT JOIN units s ON s.id = r.scope_unit_id \
              WHERE r.user_id = $1 ORDER BY r.role",
@@ -190,7 +207,10 @@ impl Principal {
         .await?;
         let mut grants = Vec::new();
         for r in &grants_rows {
-            grants.push(RoleGrant { role: Role::parse(&r.get::<String, _>(0))?, scope: r.get(1) });
+            grants.push(RoleGrant {
+                role: Role::parse(&r.get::<String, _>(0))?,
+                scope: r.get(1),
+            });
         }
         let tree = UnitTree::load(db).await?;
         let unit_id: i64 = row.get(3);
@@ -256,7 +276,11 @@ impl Principal {
         if !self.readable.contains(id) {
             return Err(StoreError::Forbidden);
         }
-        Ok(UnitRead { unit_id: id, unit_key: unit_key.to_string(), actor: self.actor() })
+        Ok(UnitRead {
+            unit_id: id,
+            unit_key: unit_key.to_string(),
+            actor: self.actor(),
+        })
     }
 
     pub async fn write_unit(&self, db: &Db, unit_key: &str) -> StoreResult<UnitWrite> {
@@ -265,13 +289,19 @@ impl Principal {
             return Err(StoreError::Forbidden);
         }
         Ok(UnitWrite {
-            read: UnitRead { unit_id: id, unit_key: unit_key.to_string(), actor: self.actor() },
+            read: UnitRead {
+                unit_id: id,
+                unit_key: unit_key.to_string(),
+                actor: self.actor(),
+            },
         })
     }
 
     pub fn admin(&self) -> StoreResult<AdminHandle> {
         if self.has_role(Role::Administrator) {
-            Ok(AdminHandle { actor: self.actor() })
+            Ok(AdminHandle {
+                actor: self.actor(),
+            })
         } else {
             Err(StoreError::Forbidden)
         }
@@ -280,7 +310,9 @@ impl Principal {
     /// Auditors, supervisors and administrators read the trail of the units in their scope.
     pub fn auditor(&self) -> StoreResult<AuditorHandle> {
         if self.grants.iter().any(|g| g.role != Role::Officer) {
-            Ok(AuditorHandle { units: self.readable.clone() })
+            Ok(AuditorHandle {
+                units: self.readable.clone(),
+            })
         } else {
             Err(StoreError::Forbidden)
         }
@@ -293,7 +325,10 @@ async fn unit_id_by_key(db: &Db, key: &str) -> StoreResult<i64> {
         .fetch_optional(db.pool())
         .await?
         .map(|r| r.get::<i64, _>(0))
-        .ok_or(StoreError::NotFound { entity: "unit", key: key.to_string() })
+        .ok_or(StoreError::NotFound {
+            entity: "unit",
+            key: key.to_string(),
+        })
 }
 
 /// Parent links of every unit, for subtree scopes.
@@ -304,7 +339,9 @@ pub(crate) struct UnitTree {
 
 impl UnitTree {
     pub(crate) async fn load(db: &Db) -> StoreResult<UnitTree> {
-        let rows = sqlx::query("SELECT id, key, parent_id FROM units").fetch_all(db.pool()).await?;
+        let rows = sqlx::query("SELECT id, key, parent_id FROM units")
+            .fetch_all(db.pool())
+            .await?;
         let mut by_key = HashMap::new();
         let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
         for r in &rows {
@@ -319,7 +356,9 @@ impl UnitTree {
 
     pub(crate) fn subtree_of_key(&self, key: &str) -> HashSet<i64> {
         let mut out = HashSet::new();
-        let Some(&root) = self.by_key.get(key) else { return out };
+        let Some(&root) = self.by_key.get(key) else {
+            return out;
+        };
         let mut stack = vec![root];
         while let Some(id) = stack.pop() {
             if out.insert(id) {

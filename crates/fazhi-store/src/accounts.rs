@@ -6,7 +6,9 @@ use crate::access::{AdminHandle, Principal, Role, RoleGrant};
 use crate::audit::AuditEntry;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
@@ -45,12 +47,22 @@ pub fn hash_password(password: &str) -> StoreResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| StoreError::invalid("password", format!("无法处理密码:{e}"), format!("cannot hash password: {e}")))
+        .map_err(|e| {
+            StoreError::invalid(
+                "password",
+                format!("无法处理密码:{e}"),
+                format!("cannot hash password: {e}"),
+            )
+        })
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -58,7 +70,10 @@ fn verify_password(password: &str, hash: &str) -> bool {
 pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 pub fn secret_hash(secret: &str) -> String {
@@ -67,7 +82,9 @@ pub fn secret_hash(secret: &str) -> String {
 
 fn validate_new_user(u: &NewUser) -> StoreResult<()> {
     let ok_name = (2..=32).contains(&u.username.len())
-        && u.username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        && u.username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if !ok_name {
         return Err(StoreError::invalid(
             "username",
@@ -76,13 +93,25 @@ fn validate_new_user(u: &NewUser) -> StoreResult<()> {
         ));
     }
     if u.password.chars().count() < 10 {
-        return Err(StoreError::invalid("password", "密码至少 10 个字符", "a password has at least 10 characters"));
+        return Err(StoreError::invalid(
+            "password",
+            "密码至少 10 个字符",
+            "a password has at least 10 characters",
+        ));
     }
     if u.display_name.trim().is_empty() {
-        return Err(StoreError::invalid("display name", "姓名不能为空", "the display name is empty"));
+        return Err(StoreError::invalid(
+            "display name",
+            "姓名不能为空",
+            "the display name is empty",
+        ));
     }
     if u.grants.is_empty() {
-        return Err(StoreError::invalid("role", "至少需要一个角色", "at least one role is required"));
+        return Err(StoreError::invalid(
+            "role",
+            "至少需要一个角色",
+            "at least one role is required",
+        ));
     }
     Ok(())
 }
@@ -102,7 +131,10 @@ pub async fn create_user(db: &Db, admin: &AdminHandle, new: NewUser) -> StoreRes
         .fetch_optional(tx.conn())
         .await?
         .map(|r| r.get::<i64, _>(0))
-        .ok_or(StoreError::NotFound { entity: "unit", key: new.unit_key.clone() })?;
+        .ok_or(StoreError::NotFound {
+            entity: "unit",
+            key: new.unit_key.clone(),
+        })?;
     let id: i64 = sqlx::query(
         "INSERT INTO users (username, display_name, password_hash, unit_id, disabled, created_at) \
          VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
@@ -125,7 +157,10 @@ pub async fn create_user(db: &Db, admin: &AdminHandle, new: NewUser) -> StoreRes
                     .fetch_optional(tx.conn())
                     .await?
                     .map(|r| r.get::<i64, _>(0))
-                    .ok_or(StoreError::NotFound { entity: "unit", key: key.clone() })?,
+                    .ok_or(StoreError::NotFound {
+                        entity: "unit",
+                        key: key.clone(),
+                    })?,
             ),
         };
         sqlx::query("INSERT INTO user_roles (user_id, role, scope_unit_id) VALUES ($1, $2, $3)")
@@ -167,7 +202,12 @@ pub async fn list_users(db: &Db, _admin: &AdminHandle) -> StoreResult<Vec<UserSu
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|g| Ok(RoleGrant { role: Role::parse(&g.get::<String, _>(0))?, scope: g.get(1) }))
+        .map(|g| {
+            Ok(RoleGrant {
+                role: Role::parse(&g.get::<String, _>(0))?,
+                scope: g.get(1),
+            })
+        })
         .collect::<StoreResult<Vec<_>>>()?;
         out.push(UserSummary {
             id,
@@ -191,7 +231,8 @@ pub struct NewSession {
 }
 
 fn minutes_ago(m: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    (chrono::Utc::now() - chrono::Duration::minutes(m))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Check a username and password and open a session. Refused while the username or the client
@@ -217,10 +258,11 @@ pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreRe
     {
         return Err(StoreError::RateLimited);
     }
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1 AND disabled = 0")
-        .bind(username)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE username = $1 AND disabled = 0")
+            .bind(username)
+            .fetch_optional(db.pool())
+            .await?;
     let user_id = match row {
         Some(r) => {
             let (id, hash): (i64, String) = (r.get(0), r.get(1));
@@ -255,16 +297,23 @@ pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreRe
     .bind(&expires_at)
     .execute(db.pool())
     .await?;
-    Ok(NewSession { token, csrf_token, expires_at, principal })
+    Ok(NewSession {
+        token,
+        csrf_token,
+        expires_at,
+        principal,
+    })
 }
 
 /// The principal and CSRF token of a live session, or `None` for an unknown or expired cookie.
 pub async fn session(db: &Db, token: &str) -> StoreResult<Option<(Principal, String)>> {
-    let row = sqlx::query("SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(secret_hash(token))
-        .bind(crate::now_text())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(secret_hash(token))
+    .bind(crate::now_text())
+    .fetch_optional(db.pool())
+    .await?;
     match row {
         Some(r) => match Principal::load(db, r.get(0)).await {
             Ok(p) => Ok(Some((p, r.get(1)))),
@@ -286,7 +335,11 @@ pub async fn logout(db: &Db, token: &str) -> StoreResult<()> {
 /// Issue an API token for the principal's own account. The token is returned once.
 pub async fn create_api_token(db: &Db, who: &Principal, name: &str) -> StoreResult<String> {
     if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(StoreError::invalid("token", "令牌名称须为 1–64 个字符", "a token name is 1–64 characters"));
+        return Err(StoreError::invalid(
+            "token",
+            "令牌名称须为 1–64 个字符",
+            "a token name is 1–64 characters",
+        ));
     }
     let token = new_secret("fz_");
     let mut tx = db.begin_write().await?;
@@ -311,10 +364,11 @@ pub async fn create_api_token(db: &Db, who: &Principal, name: &str) -> StoreResu
 }
 
 pub async fn token_principal(db: &Db, token: &str) -> StoreResult<Option<Principal>> {
-    let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(secret_hash(token))
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(secret_hash(token))
+            .fetch_optional(db.pool())
+            .await?;
     match row {
         Some(r) => Ok(Some(Principal::load(db, r.get(0)).await?)),
         None => Ok(None),

@@ -176,7 +176,11 @@ impl VerifyReport {
 }
 
 fn broken(seq: i64, en: String, zh: String) -> Option<Broken> {
-    Some(Broken { seq, reason_en: en, reason_zh: zh })
+    Some(Broken {
+        seq,
+        reason_en: en,
+        reason_zh: zh,
+    })
 }
 
 /// Check every entry in order, in pages so memory stays flat on a long trail.
@@ -198,26 +202,39 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
             let problem = if rec.seq != expected_seq {
                 broken(
                     expected_seq,
-                    format!("entry {expected_seq} is missing (next stored entry is {})", rec.seq),
+                    format!(
+                        "entry {expected_seq} is missing (next stored entry is {})",
+                        rec.seq
+                    ),
                     format!("第 {expected_seq} 条记录缺失(下一条为第 {} 条)", rec.seq),
                 )
             } else if rec.prev_hash != prev_hash {
                 broken(
                     rec.seq,
                     format!("entry {} does not link to the entry before it", rec.seq),
-                    format!("第 {} 条记录与前一条记录的链接不符(可能被删除或调换顺序)", rec.seq),
+                    format!(
+                        "第 {} 条记录与前一条记录的链接不符(可能被删除或调换顺序)",
+                        rec.seq
+                    ),
                 )
             } else if rec.compute_hash() != rec.hash {
                 broken(
                     rec.seq,
-                    format!("entry {} was altered: its content does not match its hash", rec.seq),
+                    format!(
+                        "entry {} was altered: its content does not match its hash",
+                        rec.seq
+                    ),
                     format!("第 {} 条记录被篡改:内容与哈希值不符", rec.seq),
                 )
             } else {
                 None
             };
             if problem.is_some() {
-                return Ok(VerifyReport { entries: expected_seq - 1, head_seq: None, first_broken: problem });
+                return Ok(VerifyReport {
+                    entries: expected_seq - 1,
+                    head_seq: None,
+                    first_broken: problem,
+                });
             }
             prev_hash = rec.hash;
             expected_seq += 1;
@@ -242,7 +259,11 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
         ),
         Some(_) => None,
     };
-    Ok(VerifyReport { entries, head_seq: head.map(|h| h.0), first_broken })
+    Ok(VerifyReport {
+        entries,
+        head_seq: head.map(|h| h.0),
+        first_broken,
+    })
 }
 
 /// Filters for reading the trail.
@@ -295,7 +316,9 @@ pub async fn list_scoped(
         crate::access::UnitSet::All => None,
         crate::access::UnitSet::None => Some(Vec::new()),
         crate::access::UnitSet::Some(ids) => {
-            let rows = sqlx::query("SELECT id, key FROM units").fetch_all(db.pool()).await?;
+            let rows = sqlx::query("SELECT id, key FROM units")
+                .fetch_all(db.pool())
+                .await?;
             Some(
                 rows.iter()
                     .filter(|r| ids.contains(&r.get::<i64, _>(0)))

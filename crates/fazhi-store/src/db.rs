@@ -85,7 +85,11 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, backend, write_lock: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -140,12 +144,14 @@ impl Db {
             tx.execute(sqlx::raw_sql(sql))
                 .await
                 .map_err(|e| StoreError::Migration(format!("{} {}: {e}", m.version, m.name)))?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(m.version)
-                .bind(m.name)
-                .bind(crate::now_text())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(crate::now_text())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             done.push(format!("{:04}_{}", m.version, m.name));
         }
@@ -166,7 +172,11 @@ impl Db {
                 .fetch_one(&mut *tx)
                 .await?;
         }
-        Ok(WriteTx { tx, _guard: guard, audited: false })
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            audited: false,
+        })
     }
 
     /// A consistent online copy of an SQLite database (`VACUUM INTO`), safe while serving.
@@ -185,7 +195,10 @@ impl Db {
                 format!("target file exists: {path}"),
             ));
         }
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -215,7 +228,10 @@ impl WriteTx {
 
     /// Commit. A write that changed data must have recorded at least one audit entry.
     pub async fn commit(self) -> StoreResult<()> {
-        debug_assert!(self.audited, "a write transaction committed without an audit entry");
+        debug_assert!(
+            self.audited,
+            "a write transaction committed without an audit entry"
+        );
         self.tx.commit().await?;
         Ok(())
     }

@@ -66,7 +66,10 @@ pub async fn unit_by_key(db: &Db, key: &str) -> StoreResult<UnitRow> {
         .await?
         .into_iter()
         .find(|u| u.key == key)
-        .ok_or(StoreError::NotFound { entity: "unit", key: key.to_string() })
+        .ok_or(StoreError::NotFound {
+            entity: "unit",
+            key: key.to_string(),
+        })
 }
 
 fn kind_from_str(s: &str) -> UnitKind {
@@ -77,7 +80,10 @@ fn kind_from_str(s: &str) -> UnitKind {
 pub async fn load_directory(db: &Db) -> StoreResult<Directory> {
     let units = list_units(db).await?;
     let mut aliases: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query("SELECT alias, unit_id FROM unit_aliases ORDER BY alias").fetch_all(db.pool()).await? {
+    for r in sqlx::query("SELECT alias, unit_id FROM unit_aliases ORDER BY alias")
+        .fetch_all(db.pool())
+        .await?
+    {
         aliases.entry(r.get(1)).or_default().push(r.get(0));
     }
     let defs = units
@@ -92,13 +98,20 @@ pub async fn load_directory(db: &Db) -> StoreResult<Directory> {
         })
         .collect();
     let mut groups = Vec::new();
-    for r in sqlx::query("SELECT definition FROM unit_groups ORDER BY key").fetch_all(db.pool()).await? {
+    for r in sqlx::query("SELECT definition FROM unit_groups ORDER BY key")
+        .fetch_all(db.pool())
+        .await?
+    {
         let def: GroupDef = serde_json::from_str(&r.get::<String, _>(0))
             .map_err(|e| StoreError::Migration(format!("stored unit group is not valid: {e}")))?;
         groups.push(def);
     }
     Directory::from_parts(defs, groups).map_err(|e| {
-        StoreError::invalid("unit", format!("单位目录不一致:{e}"), format!("the stored directory is inconsistent: {e}"))
+        StoreError::invalid(
+            "unit",
+            format!("单位目录不一致:{e}"),
+            format!("the stored directory is inconsistent: {e}"),
+        )
     })
 }
 
@@ -108,7 +121,10 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
     let mut report = ImportReport::default();
     let mut tx = db.begin_write().await?;
     let mut ids: HashMap<String, i64> = HashMap::new();
-    for r in sqlx::query("SELECT key, id FROM units").fetch_all(tx.conn()).await? {
+    for r in sqlx::query("SELECT key, id FROM units")
+        .fetch_all(tx.conn())
+        .await?
+    {
         ids.insert(r.get(0), r.get(1));
     }
     let existing: HashMap<String, UnitRow> = {
@@ -151,7 +167,12 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
                 .get(0);
                 ids.insert(u.key.clone(), id);
                 report.units_added += 1;
-                tx.audit(AuditEntry::new(admin.actor(), "unit.create", "unit", &u.key).unit(&u.key).after(u)).await?;
+                tx.audit(
+                    AuditEntry::new(admin.actor(), "unit.create", "unit", &u.key)
+                        .unit(&u.key)
+                        .after(u),
+                )
+                .await?;
             }
             Some(old) => {
                 let changed = old.name != u.name
@@ -159,14 +180,16 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
                     || old.kind != u.kind.as_str()
                     || old.parent_key != u.parent;
                 if changed {
-                    sqlx::query("UPDATE units SET name = $1, name_en = $2, kind = $3 WHERE id = $4")
-                        .bind(&u.name)
-                        .bind(&u.name_en)
-                        .bind(u.kind.as_str())
-                        .bind(old.id)
-                        .execute(tx.conn())
-                        .await
-                        .map_err(|e| StoreError::from_insert(e, "unit name", &u.name))?;
+                    sqlx::query(
+                        "UPDATE units SET name = $1, name_en = $2, kind = $3 WHERE id = $4",
+                    )
+                    .bind(&u.name)
+                    .bind(&u.name_en)
+                    .bind(u.kind.as_str())
+                    .bind(old.id)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(|e| StoreError::from_insert(e, "unit name", &u.name))?;
                     report.units_updated += 1;
                     tx.audit(
                         AuditEntry::new(admin.actor(), "unit.update", "unit", &u.key)
@@ -222,7 +245,10 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
     if report == ImportReport::default() {
         return Ok(report); // nothing changed: roll back the empty transaction
     }
-    tx.audit(AuditEntry::new(admin.actor(), "directory.import", "directory", "import").after(&report)).await?;
+    tx.audit(
+        AuditEntry::new(admin.actor(), "directory.import", "directory", "import").after(&report),
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -231,27 +257,48 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
 /// existing unit, alias or group is refused with the clash named.
 pub async fn create_unit(db: &Db, admin: &AdminHandle, new: NewUnit) -> StoreResult<UnitRow> {
     if new.key.is_empty()
-        || !new.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !new
+            .key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(StoreError::invalid("unit key", "单位标识须为小写字母、数字或 -", "a unit key is lowercase letters, digits or -"));
+        return Err(StoreError::invalid(
+            "unit key",
+            "单位标识须为小写字母、数字或 -",
+            "a unit key is lowercase letters, digits or -",
+        ));
     }
     if new.name.trim().is_empty() {
-        return Err(StoreError::invalid("unit name", "单位名称不能为空", "the unit name is empty"));
+        return Err(StoreError::invalid(
+            "unit name",
+            "单位名称不能为空",
+            "the unit name is empty",
+        ));
     }
     let current = load_directory(db).await?;
-    let units = current.units().iter().cloned().chain(std::iter::once(UnitDef {
-        key: new.key.clone(),
-        name: new.name.clone(),
-        name_en: new.name_en.clone(),
-        kind: new.kind,
-        parent: new.parent.clone(),
-        aliases: new.aliases.clone(),
-    }));
+    let units = current
+        .units()
+        .iter()
+        .cloned()
+        .chain(std::iter::once(UnitDef {
+            key: new.key.clone(),
+            name: new.name.clone(),
+            name_en: new.name_en.clone(),
+            kind: new.kind,
+            parent: new.parent.clone(),
+            aliases: new.aliases.clone(),
+        }));
     if current.units().iter().any(|u| u.name == new.name) {
-        return Err(StoreError::Duplicate { field: "unit name", value: new.name });
+        return Err(StoreError::Duplicate {
+            field: "unit name",
+            value: new.name,
+        });
     }
     if current.units().iter().any(|u| u.key == new.key) {
-        return Err(StoreError::Duplicate { field: "unit key", value: new.key });
+        return Err(StoreError::Duplicate {
+            field: "unit key",
+            value: new.key,
+        });
     }
     let checked = Directory::from_parts(units.collect(), current.groups().to_vec())
         .map_err(|e| StoreError::invalid("unit", e.to_string(), e.to_string()))?;
@@ -262,10 +309,19 @@ pub async fn create_unit(db: &Db, admin: &AdminHandle, new: NewUnit) -> StoreRes
 
 /// Remember that `alias` means `unit_key` (a person's mapping of a name a parser could not
 /// resolve). Refused when the alias already means something else.
-pub async fn remember_alias(db: &Db, admin: &AdminHandle, alias: &str, unit_key: &str) -> StoreResult<()> {
+pub async fn remember_alias(
+    db: &Db,
+    admin: &AdminHandle,
+    alias: &str,
+    unit_key: &str,
+) -> StoreResult<()> {
     let alias = alias.trim();
     if alias.is_empty() {
-        return Err(StoreError::invalid("alias", "别名不能为空", "the alias is empty"));
+        return Err(StoreError::invalid(
+            "alias",
+            "别名不能为空",
+            "the alias is empty",
+        ));
     }
     let dir = load_directory(db).await?;
     match dir.resolve(alias) {

@@ -10,7 +10,11 @@ pub enum StoreError {
     #[error("{field} already exists: {value}")]
     Duplicate { field: &'static str, value: String },
     #[error("invalid {field}: {reason_en}")]
-    Invalid { field: &'static str, reason_zh: String, reason_en: String },
+    Invalid {
+        field: &'static str,
+        reason_zh: String,
+        reason_en: String,
+    },
     #[error("not permitted")]
     Forbidden,
     #[error("wrong username or password")]
@@ -27,7 +31,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
     pub fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::Invalid { field, reason_zh: zh.into(), reason_en: en.into() }
+        Self::Invalid {
+            field,
+            reason_zh: zh.into(),
+            reason_en: en.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -46,7 +54,9 @@ impl StoreError {
         match self {
             Self::NotFound { entity, key } => format!("未找到{}:{key}", entity_zh(entity)),
             Self::Duplicate { field, value } => format!("{}已存在:{value}", entity_zh(field)),
-            Self::Invalid { field, reason_zh, .. } => format!("{}无效:{reason_zh}", entity_zh(field)),
+            Self::Invalid {
+                field, reason_zh, ..
+            } => format!("{}无效:{reason_zh}", entity_zh(field)),
             Self::Forbidden => "无权执行此操作".into(),
             Self::BadCredentials => "用户名或密码错误".into(),
             Self::RateLimited => "登录尝试过于频繁,请稍后再试".into(),
@@ -56,7 +66,9 @@ impl StoreError {
 
     pub fn message_en(&self) -> String {
         match self {
-            Self::Db(_) | Self::Migration(_) => "internal error; please contact the administrator".into(),
+            Self::Db(_) | Self::Migration(_) => {
+                "internal error; please contact the administrator".into()
+            }
             Self::RateLimited => "too many login attempts; try again later".into(),
             Self::Forbidden => "you are not permitted to do this".into(),
             other => other.to_string(),
@@ -68,7 +80,10 @@ impl StoreError {
     pub(crate) fn from_insert(err: sqlx::Error, field: &'static str, value: &str) -> Self {
         if let sqlx::Error::Database(db) = &err {
             if db.is_unique_violation() {
-                return Self::Duplicate { field, value: value.to_string() };
+                return Self::Duplicate {
+                    field,
+                    value: value.to_string(),
+                };
             }
         }
         Self::Db(err)

@@ -36,8 +36,16 @@ impl Profile {
                 ));
             }
         }
-        if !self.phone.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c)) {
-            return Err(StoreError::invalid("phone", "只能包含数字、空格和 - + ( )", "digits, spaces and - + ( ) only"));
+        if !self
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -+()".contains(c))
+        {
+            return Err(StoreError::invalid(
+                "phone",
+                "只能包含数字、空格和 - + ( )",
+                "digits, spaces and - + ( ) only",
+            ));
         }
         Ok(())
     }
@@ -47,7 +55,10 @@ pub async fn get(db: &Db, unit: &UnitRead) -> StoreResult<Profile> {
     Ok(fetch(db.pool(), unit.unit_id()).await?.unwrap_or_default())
 }
 
-async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(exec: E, unit_id: i64) -> StoreResult<Option<Profile>> {
+async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    unit_id: i64,
+) -> StoreResult<Option<Profile>> {
     let row = sqlx::query("SELECT address, phone, office_hours, disclosure_contact FROM unit_profiles WHERE unit_id = $1")
         .bind(unit_id)
         .fetch_optional(exec)
@@ -81,10 +92,15 @@ pub async fn update(db: &Db, unit: &UnitWrite, new: &Profile) -> StoreResult<i64
     .await?;
     let seq = tx
         .audit(
-            AuditEntry::new(unit.actor(), "profile.update", "unit_profile", unit.unit_key())
-                .unit(unit.unit_key())
-                .before(before)
-                .after(new),
+            AuditEntry::new(
+                unit.actor(),
+                "profile.update",
+                "unit_profile",
+                unit.unit_key(),
+            )
+            .unit(unit.unit_key())
+            .before(before)
+            .after(new),
         )
         .await?;
     tx.commit().await?;

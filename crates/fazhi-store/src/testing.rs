@@ -26,7 +26,10 @@ enum Cleanup {
 
 fn unique(tag: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("fazhi_t_{tag}_{}_{n}_{nanos}", std::process::id())
 }
 
@@ -41,29 +44,47 @@ pub async fn fresh_databases(tag: &str) -> Vec<TestDb> {
 
 pub fn fresh_sqlite(tag: &str) -> TestDb {
     let path = std::env::temp_dir().join(format!("{}.db", unique(tag)));
-    TestDb { label: "sqlite", url: format!("sqlite://{}", path.display()), cleanup: Cleanup::File(path) }
+    TestDb {
+        label: "sqlite",
+        url: format!("sqlite://{}", path.display()),
+        cleanup: Cleanup::File(path),
+    }
 }
 
 pub async fn fresh_postgres(admin_url: &str, tag: &str) -> TestDb {
     let name = unique(tag).to_lowercase();
-    let admin = Db::connect(admin_url)
+    let admin = Db::connect(admin_url).await.unwrap_or_else(|e| {
+        panic!("FAZHI_TEST_PG is set but PostgreSQL at {admin_url} is unreachable: {e}")
+    });
+    admin
+        .pool()
+        .execute(format!("CREATE DATABASE {name}").as_str())
         .await
-        .unwrap_or_else(|e| panic!("FAZHI_TEST_PG is set but PostgreSQL at {admin_url} is unreachable: {e}"));
-    admin.pool().execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+        .expect("create test database");
     admin.close().await;
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("a postgres URL has a database path");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("a postgres URL has a database path");
     TestDb {
         label: "postgres",
         url: format!("{base}/{name}"),
-        cleanup: Cleanup::PgDatabase { admin_url: admin_url.to_string(), name },
+        cleanup: Cleanup::PgDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+        },
     }
 }
 
 impl TestDb {
     /// Connect and migrate.
     pub async fn open(&self) -> Db {
-        let db = Db::connect(&self.url).await.unwrap_or_else(|e| panic!("{}: connect: {e}", self.label));
-        db.migrate().await.unwrap_or_else(|e| panic!("{}: migrate: {e}", self.label));
+        let db = Db::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", self.label));
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", self.label));
         db
     }
 
@@ -77,7 +98,10 @@ impl TestDb {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(admin) = Db::connect(&admin_url).await {
-                    let _ = admin.pool().execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    let _ = admin
+                        .pool()
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
                     admin.close().await;
                 }
             }

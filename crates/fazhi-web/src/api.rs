@@ -22,7 +22,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "fazhi API", description = "法治 fazhi: law-based administration, on time and on record."),
+    info(
+        title = "fazhi API",
+        description = "法治 fazhi: law-based administration, on time and on record."
+    ),
     components(schemas(ApiErrorBody))
 )]
 struct ApiDoc;
@@ -71,12 +74,14 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "请求须为 JSON(Content-Type: application/json)",
             "the request must be JSON (Content-Type: application/json)",
         ),
-        JsonRejection::BytesRejection(_) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "请求内容过大",
-            "the request body is too large",
-        ),
+        JsonRejection::BytesRejection(_) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求内容过大",
+                "the request body is too large",
+            )
+        }
         _ => ApiError::bad_request(
             format!("请求不是有效的 JSON:{detail}"),
             format!("the request body is not valid JSON: {detail}"),
@@ -149,7 +154,10 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl
     if let Some(c) = jar.get(SESSION_COOKIE) {
         accounts::logout(&state.db, c.value()).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// The signed-in account.
@@ -169,14 +177,26 @@ pub struct UnitOut {
 
 impl From<UnitRow> for UnitOut {
     fn from(u: UnitRow) -> Self {
-        UnitOut { key: u.key, name: u.name, name_en: u.name_en, kind: u.kind, parent_key: u.parent_key }
+        UnitOut {
+            key: u.key,
+            name: u.name,
+            name_en: u.name_en,
+            kind: u.kind,
+            parent_key: u.parent_key,
+        }
     }
 }
 
 /// Every unit of the directory (public).
 #[utoipa::path(get, path = "/api/v1/units", responses((status = 200, body = Vec<UnitOut>)))]
 async fn list_units(State(state): State<AppState>) -> ApiResult<Json<Vec<UnitOut>>> {
-    Ok(Json(directory::list_units(&state.db).await?.into_iter().map(UnitOut::from).collect()))
+    Ok(Json(
+        directory::list_units(&state.db)
+            .await?
+            .into_iter()
+            .map(UnitOut::from)
+            .collect(),
+    ))
 }
 
 /// Add a unit (administrators). A duplicate name or key is refused with 422.
@@ -209,7 +229,10 @@ pub struct ResolveOut {
 
 /// Resolve a name as written to the unit(s) it means. Unknown names say so; nothing is guessed.
 #[utoipa::path(get, path = "/api/v1/units/resolve", params(ResolveQuery), responses((status = 200, body = ResolveOut)))]
-async fn resolve_unit(State(state): State<AppState>, Query(q): Query<ResolveQuery>) -> ApiResult<Json<ResolveOut>> {
+async fn resolve_unit(
+    State(state): State<AppState>,
+    Query(q): Query<ResolveQuery>,
+) -> ApiResult<Json<ResolveOut>> {
     let dir = directory::load_directory(&state.db).await?;
     let res = dir.resolve(&q.name);
     let units = res
@@ -225,12 +248,19 @@ async fn resolve_unit(State(state): State<AppState>, Query(q): Query<ResolveQuer
         })
         .collect();
     let suggestions = match &res {
-        fazhi_org::Resolution::Unknown { suggestions } => {
-            suggestions.iter().filter_map(|k| dir.unit(k)).map(|u| u.name.clone()).collect()
-        }
+        fazhi_org::Resolution::Unknown { suggestions } => suggestions
+            .iter()
+            .filter_map(|k| dir.unit(k))
+            .map(|u| u.name.clone())
+            .collect(),
         _ => Vec::new(),
     };
-    Ok(Json(ResolveOut { name: q.name, kind: res.kind_str().to_string(), units, suggestions }))
+    Ok(Json(ResolveOut {
+        name: q.name,
+        kind: res.kind_str().to_string(),
+        units,
+        suggestions,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -275,7 +305,11 @@ impl From<Profile> for ProfileBody {
 
 /// A unit's public contact profile (readable by anyone signed in who may read the unit).
 #[utoipa::path(get, path = "/api/v1/units/{key}/profile", responses((status = 200, body = ProfileBody), (status = 403, body = ApiErrorBody)))]
-async fn get_profile(State(state): State<AppState>, auth: Auth, Path(key): Path<String>) -> ApiResult<Json<ProfileBody>> {
+async fn get_profile(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(key): Path<String>,
+) -> ApiResult<Json<ProfileBody>> {
     let unit = auth.principal.read_unit(&state.db, &key).await?;
     Ok(Json(profile::get(&state.db, &unit).await?.into()))
 }
@@ -302,7 +336,9 @@ async fn put_profile(
         office_hours: body.office_hours,
         disclosure_contact: body.disclosure_contact,
     };
-    Ok(Json(Written { audit_seq: profile::update(&state.db, &unit, &p).await? }))
+    Ok(Json(Written {
+        audit_seq: profile::update(&state.db, &unit, &p).await?,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -319,7 +355,10 @@ pub struct NewUserIn {
 
 /// Accounts (administrators).
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<Object>), (status = 403, body = ApiErrorBody)))]
-async fn list_users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<accounts::UserSummary>>> {
+async fn list_users(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<accounts::UserSummary>>> {
     let admin = auth.principal.admin()?;
     Ok(Json(accounts::list_users(&state.db, &admin).await?))
 }

@@ -22,9 +22,16 @@ pub struct Auth {
 
 async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiError> {
     if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
         return match accounts::token_principal(&state.db, token.trim()).await? {
-            Some(principal) => Ok(Some(Auth { principal, csrf: None })),
+            Some(principal) => Ok(Some(Auth {
+                principal,
+                csrf: None,
+            })),
             None => Err(ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "bad_token",
@@ -34,16 +41,26 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Auth>, ApiErro
         };
     }
     let jar = CookieJar::from_headers(&parts.headers);
-    let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
     Ok(accounts::session(&state.db, cookie.value())
         .await?
-        .map(|(principal, csrf)| Auth { principal, csrf: Some(csrf) }))
+        .map(|(principal, csrf)| Auth {
+            principal,
+            csrf: Some(csrf),
+        }))
 }
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        lookup(parts, state).await?.ok_or_else(ApiError::unauthenticated)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        lookup(parts, state)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)
     }
 }
 
@@ -52,7 +69,10 @@ pub struct MaybeAuth(pub Option<Auth>);
 
 impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(MaybeAuth(lookup(parts, state).await.ok().flatten()))
     }
 }
@@ -60,27 +80,43 @@ impl FromRequestParts<AppState> for MaybeAuth {
 /// The page language: `?lang=` first, then the remembered cookie, then zh-CN.
 impl FromRequestParts<AppState> for Tr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let from_query = parts.uri.query().and_then(|q| {
-            q.split('&').find_map(|kv| kv.strip_prefix("lang=")).and_then(Lang::parse)
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("lang="))
+                .and_then(Lang::parse)
         });
         let from_cookie = || {
-            CookieJar::from_headers(&parts.headers).get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()))
+            CookieJar::from_headers(&parts.headers)
+                .get(LANG_COOKIE)
+                .and_then(|c| Lang::parse(c.value()))
         };
-        Ok(Tr { lang: from_query.or_else(from_cookie).unwrap_or_default() })
+        Ok(Tr {
+            lang: from_query.or_else(from_cookie).unwrap_or_default(),
+        })
     }
 }
 
 /// The client's address for the login rate limit.
-pub fn client_ip(parts_headers: &axum::http::HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+pub fn client_ip(
+    parts_headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> String {
     // Behind a reverse proxy the deployment sets FAZHI_TRUST_PROXY so X-Forwarded-For is used;
     // otherwise the header is client-controlled and ignored.
     if std::env::var_os("FAZHI_TRUST_PROXY").is_some() {
-        if let Some(v) = parts_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        if let Some(v) = parts_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        {
             if let Some(first) = v.split(',').next() {
                 return first.trim().to_string();
             }
         }
     }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -25,11 +25,26 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { status, code, message_zh: zh.into(), message_en: en.into() }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message_zh: zh.into(),
+            message_en: en.into(),
+        }
     }
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录", "sign in first")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录",
+            "sign in first",
+        )
     }
     pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", zh, en)
@@ -40,7 +55,9 @@ impl ApiError {
 pub fn status_for(e: &StoreError) -> StatusCode {
     match e {
         StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
-        StoreError::Duplicate { .. } | StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::Duplicate { .. } | StoreError::Invalid { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         StoreError::Forbidden => StatusCode::FORBIDDEN,
         StoreError::BadCredentials => StatusCode::UNAUTHORIZED,
         StoreError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -54,7 +71,12 @@ pub fn status_for(e: &StoreError) -> StatusCode {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = status_for(&e);
-        Self { status, code: e.code(), message_zh: e.message_zh(), message_en: e.message_en() }
+        Self {
+            status,
+            code: e.code(),
+            message_zh: e.message_zh(),
+            message_en: e.message_en(),
+        }
     }
 }
 

@@ -99,8 +99,16 @@ mod tests {
     #[test]
     fn both_locales_have_the_same_keys() {
         let (zh, en) = tables();
-        let mut missing: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).map(|k| format!("en lacks {k}")).collect();
-        missing.extend(en.keys().filter(|k| !zh.contains_key(*k)).map(|k| format!("zh-CN lacks {k}")));
+        let mut missing: Vec<_> = zh
+            .keys()
+            .filter(|k| !en.contains_key(*k))
+            .map(|k| format!("en lacks {k}"))
+            .collect();
+        missing.extend(
+            en.keys()
+                .filter(|k| !zh.contains_key(*k))
+                .map(|k| format!("zh-CN lacks {k}")),
+        );
         missing.sort();
         assert!(missing.is_empty(), "{missing:#?}");
     }

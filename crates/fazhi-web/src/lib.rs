@@ -40,7 +40,10 @@ pub fn app(state: AppState) -> Router {
     let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
     Router::new()
         .merge(api_router)
-        .route("/api/v1/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(openapi_json.clone()) }),
+        )
         .route("/healthz", get(healthz))
         .merge(pages::router())
         .fallback(not_found)
@@ -57,7 +60,10 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "database unavailable"})),
+            )
                 .into_response()
         }
     }
@@ -69,7 +75,13 @@ async fn sqlx_ping(db: &Db) -> Result<(), fazhi_store::StoreError> {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个接口", "no such endpoint").into_response()
+        error::ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "没有这个接口",
+            "no such endpoint",
+        )
+        .into_response()
     } else {
         pages::not_found_page(&req).into_response()
     }
@@ -116,16 +128,24 @@ async fn finish_response(req: Request, next: Next) -> Response {
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     res
 }
 
 /// Serve until SIGTERM or Ctrl-C, then finish in-flight requests and return.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -134,7 +154,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

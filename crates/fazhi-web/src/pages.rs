@@ -70,15 +70,34 @@ struct ErrorPage {
     message: String,
 }
 
-fn error_page(t: Tr, user: Option<UserView>, path: &str, status: StatusCode, e: &StoreError) -> Response {
+fn error_page(
+    t: Tr,
+    user: Option<UserView>,
+    path: &str,
+    status: StatusCode,
+    e: &StoreError,
+) -> Response {
     let title = match status {
         StatusCode::FORBIDDEN => t.t("error.forbidden"),
         StatusCode::NOT_FOUND => t.t("error.not_found"),
         StatusCode::INTERNAL_SERVER_ERROR => t.t("error.internal"),
         _ => t.t("error.invalid"),
     };
-    let message = if t.is_en() { e.message_en() } else { e.message_zh() };
-    render(&ErrorPage { t, user, path: path.to_string(), title, message }, status)
+    let message = if t.is_en() {
+        e.message_en()
+    } else {
+        e.message_zh()
+    };
+    render(
+        &ErrorPage {
+            t,
+            user,
+            path: path.to_string(),
+            title,
+            message,
+        },
+        status,
+    )
 }
 
 fn store_error_page(t: Tr, user: Option<UserView>, path: &str, e: StoreError) -> Response {
@@ -91,8 +110,17 @@ pub fn not_found_page(req: &Request) -> Response {
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
         .unwrap_or_default();
-    let e = StoreError::NotFound { entity: "page", key: req.uri().path().to_string() };
-    error_page(Tr { lang }, None, req.uri().path(), StatusCode::NOT_FOUND, &e)
+    let e = StoreError::NotFound {
+        entity: "page",
+        key: req.uri().path().to_string(),
+    };
+    error_page(
+        Tr { lang },
+        None,
+        req.uri().path(),
+        StatusCode::NOT_FOUND,
+        &e,
+    )
 }
 
 #[derive(Template)]
@@ -108,11 +136,23 @@ struct PortalPage {
 async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth) -> Response {
     let user = auth.as_ref().map(UserView::of);
     let loaded = async {
-        Ok::<_, StoreError>((directory::list_units(&state.db).await?, profile::list_public(&state.db).await?))
+        Ok::<_, StoreError>((
+            directory::list_units(&state.db).await?,
+            profile::list_public(&state.db).await?,
+        ))
     }
     .await;
     match loaded {
-        Ok((units, profiles)) => render(&PortalPage { t, user, path: "/".into(), units, profiles }, StatusCode::OK),
+        Ok((units, profiles)) => render(
+            &PortalPage {
+                t,
+                user,
+                path: "/".into(),
+                units,
+                profiles,
+            },
+            StatusCode::OK,
+        ),
         Err(e) => store_error_page(t, user, "/", e),
     }
 }
@@ -137,13 +177,29 @@ fn login_csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .build()
 }
 
-async fn login_form(State(state): State<AppState>, t: Tr, jar: CookieJar, MaybeAuth(auth): MaybeAuth) -> Response {
+async fn login_form(
+    State(state): State<AppState>,
+    t: Tr,
+    jar: CookieJar,
+    MaybeAuth(auth): MaybeAuth,
+) -> Response {
     if auth.is_some() {
         return Redirect::to("/home").into_response();
     }
     let csrf = accounts::new_secret("");
-    let page = LoginPage { t, user: None, path: "/login".into(), csrf: csrf.clone(), username: String::new(), error: None };
-    (jar.add(login_csrf_cookie(&state, csrf)), render(&page, StatusCode::OK)).into_response()
+    let page = LoginPage {
+        t,
+        user: None,
+        path: "/login".into(),
+        csrf: csrf.clone(),
+        username: String::new(),
+        error: None,
+    };
+    (
+        jar.add(login_csrf_cookie(&state, csrf)),
+        render(&page, StatusCode::OK),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -171,20 +227,32 @@ async fn login_submit(
             username: form.username.clone(),
             error: Some(error.to_string()),
         };
-        (jar.clone().add(login_csrf_cookie(&state, fresh.clone())), render(&page, status)).into_response()
+        (
+            jar.clone().add(login_csrf_cookie(&state, fresh.clone())),
+            render(&page, status),
+        )
+            .into_response()
     };
-    let cookie_ok = jar.get(LOGIN_CSRF_COOKIE).is_some_and(|c| !c.value().is_empty() && c.value() == form.csrf);
+    let cookie_ok = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .is_some_and(|c| !c.value().is_empty() && c.value() == form.csrf);
     if !cookie_ok {
         return again(t.t("login.expired"), StatusCode::FORBIDDEN);
     }
     let ip = client_ip(&headers, Some(peer));
     match accounts::login(&state.db, form.username.trim(), &form.password, &ip).await {
         Ok(session) => {
-            let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login")).add(session_cookie(&state, session.token));
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
+                .add(session_cookie(&state, session.token));
             (jar, Redirect::to("/home")).into_response()
         }
-        Err(StoreError::RateLimited) => again(t.t("login.rate_limited"), StatusCode::TOO_MANY_REQUESTS),
-        Err(StoreError::BadCredentials) => again(t.t("login.bad_credentials"), StatusCode::UNAUTHORIZED),
+        Err(StoreError::RateLimited) => {
+            again(t.t("login.rate_limited"), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(StoreError::BadCredentials) => {
+            again(t.t("login.bad_credentials"), StatusCode::UNAUTHORIZED)
+        }
         Err(e) => store_error_page(t, None, "/login", e),
     }
 }
@@ -195,20 +263,40 @@ struct CsrfForm {
 }
 
 fn csrf_ok(auth: &Auth, token: &str) -> bool {
-    auth.csrf.as_deref().is_some_and(|c| !token.is_empty() && c == token)
+    auth.csrf
+        .as_deref()
+        .is_some_and(|c| !token.is_empty() && c == token)
 }
 
-async fn logout(State(state): State<AppState>, t: Tr, jar: CookieJar, auth: Option<Auth>, Form(form): Form<CsrfForm>) -> Response {
-    let Some(auth) = auth else { return Redirect::to("/").into_response() };
+async fn logout(
+    State(state): State<AppState>,
+    t: Tr,
+    jar: CookieJar,
+    auth: Option<Auth>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let Some(auth) = auth else {
+        return Redirect::to("/").into_response();
+    };
     if !csrf_ok(&auth, &form.csrf) {
-        return error_page(t, Some(UserView::of(&auth)), "/home", StatusCode::FORBIDDEN, &StoreError::Forbidden);
+        return error_page(
+            t,
+            Some(UserView::of(&auth)),
+            "/home",
+            StatusCode::FORBIDDEN,
+            &StoreError::Forbidden,
+        );
     }
     if let Some(c) = jar.get(SESSION_COOKIE) {
         if let Err(e) = accounts::logout(&state.db, c.value()).await {
             return store_error_page(t, None, "/", e);
         }
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/")).into_response()
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/"),
+    )
+        .into_response()
 }
 
 /// One row of the home page's unit table.
@@ -242,8 +330,15 @@ struct HomeQuery {
     saved: Option<String>,
 }
 
-async fn home(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth, Query(q): Query<HomeQuery>) -> Response {
-    let Some(auth) = auth else { return Redirect::to("/login").into_response() };
+async fn home(
+    State(state): State<AppState>,
+    t: Tr,
+    MaybeAuth(auth): MaybeAuth,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    let Some(auth) = auth else {
+        return Redirect::to("/login").into_response();
+    };
     let user = UserView::of(&auth);
     match build_home(&state, t, &auth, q.saved.is_some()).await {
         Ok(page) => render(&page, StatusCode::OK),
@@ -251,7 +346,12 @@ async fn home(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth, 
     }
 }
 
-async fn build_home(state: &AppState, t: Tr, auth: &Auth, saved: bool) -> Result<HomePage, StoreError> {
+async fn build_home(
+    state: &AppState,
+    t: Tr,
+    auth: &Auth,
+    saved: bool,
+) -> Result<HomePage, StoreError> {
     let p = &auth.principal;
     let db = &state.db;
     let role_key = |r: Role| match r {
@@ -266,8 +366,11 @@ async fn build_home(state: &AppState, t: Tr, auth: &Auth, saved: bool) -> Result
         Err(StoreError::Forbidden) => None,
         Err(e) => return Err(e),
     };
-    let with_profile: std::collections::HashSet<String> =
-        profile::list_public(db).await?.into_iter().map(|pp| pp.unit_key).collect();
+    let with_profile: std::collections::HashSet<String> = profile::list_public(db)
+        .await?
+        .into_iter()
+        .map(|pp| pp.unit_key)
+        .collect();
     let sees_others = p.grants.iter().any(|g| g.role != Role::Officer);
     let units = if sees_others {
         directory::list_units(db)
@@ -286,8 +389,14 @@ async fn build_home(state: &AppState, t: Tr, auth: &Auth, saved: bool) -> Result
     };
     let (audit, chain) = match p.auditor() {
         Ok(handle) => {
-            let q = AuditQuery { limit: 20, ..AuditQuery::default() };
-            (audit::list_scoped(db, &handle, q).await?, Some(audit::verify(db).await?))
+            let q = AuditQuery {
+                limit: 20,
+                ..AuditQuery::default()
+            };
+            (
+                audit::list_scoped(db, &handle, q).await?,
+                Some(audit::verify(db).await?),
+            )
         }
         Err(_) => (Vec::new(), None),
     };
@@ -327,10 +436,18 @@ async fn save_profile(
     Path(key): Path<String>,
     Form(form): Form<ProfileForm>,
 ) -> Response {
-    let Some(auth) = auth else { return Redirect::to("/login").into_response() };
+    let Some(auth) = auth else {
+        return Redirect::to("/login").into_response();
+    };
     let user = UserView::of(&auth);
     if !csrf_ok(&auth, &form.csrf) {
-        return error_page(t, Some(user), "/home", StatusCode::FORBIDDEN, &StoreError::Forbidden);
+        return error_page(
+            t,
+            Some(user),
+            "/home",
+            StatusCode::FORBIDDEN,
+            &StoreError::Forbidden,
+        );
     }
     let result = async {
         let unit = auth.principal.write_unit(&state.db, &key).await?;
@@ -354,10 +471,18 @@ struct LangQuery {
     next: Option<String>,
 }
 
-async fn switch_lang(State(state): State<AppState>, jar: CookieJar, Path(code): Path<String>, Query(q): Query<LangQuery>) -> Response {
+async fn switch_lang(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(code): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     // Only a local path: never redirect to another site.
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)
@@ -369,7 +494,10 @@ async fn switch_lang(State(state): State<AppState>, jar: CookieJar, Path(code): 
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/app.css"),
     )
         .into_response()
@@ -381,7 +509,10 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Auth {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let MaybeAuth(a) = <MaybeAuth as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
+        let MaybeAuth(a) =
+            <MaybeAuth as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            )
             .await
             .unwrap_or(MaybeAuth(None));
         Ok(a)

@@ -1,0 +1,258 @@
+//! End-to-end: the real `fazhi` binary on a free port, over HTTP, on SQLite and (when
+//! `FAZHI_TEST_PG` is set) PostgreSQL. Access between units, bad input, durability under
+//! SIGKILL, and graceful shutdown.
+
+use fazhi_store::testing::{fresh_databases, TestDb};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
+const DEMO_PASSWORD: &str = "fazhi-demo-2008";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Start `fazhi serve --demo` on port 0 and wait for the address it prints.
+    fn start(db_url: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", db_url])
+            .env("FAZHI_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fazhi");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("fazhi listening on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(120)).expect("the server prints its address");
+        Server { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).redirects(0).build()
+}
+
+/// Sign in through the API; the agent keeps the session cookie.
+fn login(server: &Server, username: &str) -> ureq::Agent {
+    let a = agent();
+    a.post(&server.url("/api/v1/session"))
+        .send_json(ureq::json!({"username": username, "password": DEMO_PASSWORD}))
+        .unwrap_or_else(|e| panic!("login {username}: {e}"));
+    a
+}
+
+/// The status and JSON body of a request, whether it succeeded or not.
+fn call(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {
+    match r {
+        Ok(res) => (res.status(), res.into_json().unwrap_or(serde_json::Value::Null)),
+        Err(ureq::Error::Status(code, res)) => (code, res.into_json().unwrap_or(serde_json::Value::Null)),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+fn profile(n: usize) -> serde_json::Value {
+    ureq::json!({"address": format!("江北大道 {n} 号"), "phone": "0827-5261000", "office_hours": "9:00-17:30", "disclosure_contact": "政务公开科"})
+}
+
+async fn each_backend(tag: &str, f: impl Fn(&TestDb)) {
+    for t in fresh_databases(tag).await {
+        f(&t);
+        t.remove().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_is_refused_on_another_units_record() {
+    each_backend("e2e_access", |t| {
+        let server = Server::start(&t.url);
+        let officer = login(&server, "bangongshi");
+        let (status, body) = call(officer.put(&server.url("/api/v1/units/petition-bureau/profile")).send_json(profile(1)));
+        assert_eq!(status, 403, "{}: {body}", t.label);
+        assert_eq!(body["code"], "forbidden");
+        assert!(body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+        let (status, _) = call(officer.get(&server.url("/api/v1/units/petition-bureau/profile")).call());
+        assert_eq!(status, 403, "{}: reading is refused too", t.label);
+        let (status, body) = call(officer.put(&server.url("/api/v1/units/general-office/profile")).send_json(profile(2)));
+        assert_eq!(status, 200, "{}: own unit: {body}", t.label);
+        // The officer's own unit page works; audit and administration do not.
+        assert_eq!(call(officer.get(&server.url("/api/v1/audit")).call()).0, 403);
+        assert_eq!(call(officer.get(&server.url("/api/v1/users")).call()).0, 403);
+        // A supervisor of the legal affairs office may act for the petition bureau.
+        let supervisor = login(&server, "fazhiban");
+        let (status, _) = call(supervisor.put(&server.url("/api/v1/units/petition-bureau/profile")).send_json(profile(3)));
+        assert_eq!(status, 200, "{}", t.label);
+        // Unauthenticated: 401.
+        assert_eq!(call(agent().get(&server.url("/api/v1/me")).call()).0, 401);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    each_backend("e2e_bad", |t| {
+        let server = Server::start(&t.url);
+        let admin = login(&server, "admin");
+        let chain = |a: &ureq::Agent| call(a.get(&server.url("/api/v1/audit/verify")).call()).1["entries"].as_i64().unwrap();
+        let before = chain(&admin);
+        let post = |body: &[u8]| {
+            call(admin.post(&server.url("/api/v1/units")).set("content-type", "application/json").send_bytes(body))
+        };
+        let (s, b) = post(b"{\"key\": \"x\", ");
+        assert_eq!(s, 400, "{}: malformed: {b}", t.label);
+        assert!(b["message_zh"].as_str().unwrap().contains("JSON") && b["message_en"].as_str().unwrap().contains("JSON"));
+        let (s, _) = post(b"{\"key\": \"\xff\xfe\"}");
+        assert_eq!(s, 400, "{}: invalid UTF-8", t.label);
+        let (s, _) = post(br#"{"key":"x","name":"y","name_en":"y","kind":"office","parent":null,"colour":"red"}"#);
+        assert_eq!(s, 422, "{}: unknown field", t.label);
+        let huge = format!("{{\"key\": \"{}\"}}", "x".repeat(300 * 1024));
+        let (s, b) = post(huge.as_bytes());
+        assert_eq!(s, 413, "{}: oversized: {b}", t.label);
+        let (s, b) = post(r#"{"key":"legal-again","name":"市政府法制办公室","name_en":"dup","kind":"office","parent":"bazhong-city-government"}"#.as_bytes());
+        assert_eq!(s, 422, "{}: duplicate unit name: {b}", t.label);
+        assert_eq!(b["code"], "duplicate");
+        assert!(b["message_zh"].as_str().unwrap().contains("市政府法制办公室"));
+        let (s, b) = call(admin.get(&server.url("/api/v1/units/no-such-unit/profile")).call());
+        assert_eq!(s, 404, "{}: unknown unit: {b}", t.label);
+        let (s, b) = call(agent().post(&server.url("/api/v1/session")).send_json(ureq::json!({"username": "admin", "password": "wrong password"})));
+        assert_eq!(s, 401, "{}: wrong password", t.label);
+        assert_eq!(b["code"], "bad_credentials");
+        assert_eq!(chain(&admin), before, "{}: nothing was written", t.label);
+        let (s, b) = call(agent().get(&server.url("/api/v1/units/resolve?name=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E5%8D%95%E4%BD%8D")).call());
+        assert_eq!((s, b["kind"].as_str()), (200, Some("unknown")), "{}: an unknown name is said to be unknown", t.label);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_render_in_both_languages_with_security_headers() {
+    each_backend("e2e_pages", |t| {
+        let server = Server::start(&t.url);
+        let res = agent().get(&server.url("/")).call().unwrap();
+        let csp = res.header("content-security-policy").unwrap_or_default().to_string();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        let html = res.into_string().unwrap();
+        assert!(html.contains("政务公开门户") && html.contains("市政府办公室政务公开科"), "{}", t.label);
+        let en = agent().get(&server.url("/?lang=en")).call().unwrap().into_string().unwrap();
+        assert!(en.contains("Open Government Portal"));
+        let login_page = agent().get(&server.url("/login")).call().unwrap().into_string().unwrap();
+        assert!(login_page.contains("name=\"csrf\""));
+        // A form post without the CSRF cookie is refused.
+        let (s, _) = call(agent().post(&server.url("/login")).send_form(&[("username", "admin"), ("password", DEMO_PASSWORD), ("csrf", "forged")]));
+        assert_eq!(s, 403);
+        let home = login(&server, "fazhiban").get(&server.url("/home")).call().unwrap().into_string().unwrap();
+        assert!(home.contains("审计链完整"), "{}: the supervisor sees the chain status", t.label);
+        let (s, b) = call(agent().get(&server.url("/api/v1/openapi.json")).call());
+        assert_eq!((s, b["openapi"].as_str()), (200, Some("3.1.0")));
+        assert_eq!(call(agent().get(&server.url("/healthz")).call()).0, 200);
+    })
+    .await;
+}
+
+/// Writers keep writing while the server is killed with SIGKILL. After a restart every write
+/// the server acknowledged is there, and the audit chain verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_writes_survive_sigkill() {
+    each_backend("e2e_kill", |t| {
+        let mut server = Server::start(&t.url);
+        let base = server.base.clone();
+        let token: String = {
+            let sup = login(&server, "fazhiban");
+            let (_, b) = call(sup.post(&format!("{base}/api/v1/tokens")).send_json(ureq::json!({"name": "load"})));
+            b["token"].as_str().unwrap().to_string()
+        };
+        let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, String)>::new()));
+        let units = ["general-office", "petition-bureau", "finance-bureau"];
+        let writers: Vec<_> = (0..3)
+            .map(|w| {
+                let (acked, base, token) = (acked.clone(), base.clone(), token.clone());
+                std::thread::spawn(move || {
+                    let a = agent();
+                    for n in 0.. {
+                        let body = profile(w * 100_000 + n);
+                        let r = a
+                            .put(&format!("{base}/api/v1/units/{}/profile", units[w]))
+                            .set("authorization", &format!("Bearer {token}"))
+                            .send_json(body.clone());
+                        match r {
+                            Ok(res) => {
+                                let seq = res.into_json::<serde_json::Value>().unwrap()["audit_seq"].as_i64().unwrap();
+                                acked.lock().unwrap().push((seq, body["address"].as_str().unwrap().to_string()));
+                            }
+                            Err(_) => return, // the server is gone
+                        }
+                    }
+                })
+            })
+            .collect();
+        let start = Instant::now();
+        while acked.lock().unwrap().len() < 30 && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let acked = acked.lock().unwrap().clone();
+        assert!(acked.len() >= 30, "{}: writes were acknowledged before the kill", t.label);
+
+        let server = Server::start(&t.url);
+        let auditor = login(&server, "shenji");
+        for (seq, address) in &acked {
+            let (s, entries) = call(
+                auditor
+                    .get(&server.url(&format!("/api/v1/audit?entity=unit_profile&before_seq={}&limit=1", seq + 1)))
+                    .call(),
+            );
+            assert_eq!(s, 200);
+            let e = &entries[0];
+            assert_eq!(e["seq"].as_i64(), Some(*seq), "{}: acknowledged entry {seq} is present", t.label);
+            assert!(e["after_json"].as_str().unwrap().contains(address.as_str()), "{}: entry {seq} holds its write", t.label);
+        }
+        drop(server);
+        let out = Command::new(BIN).args(["audit", "verify", "--db", &t.url]).output().unwrap();
+        assert!(out.status.success(), "{}: {}", t.label, String::from_utf8_lossy(&out.stdout));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("chain intact"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_shuts_down_gracefully() {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_term");
+    let mut server = Server::start(&t.url);
+    assert_eq!(call(agent().get(&server.url("/healthz")).call()).0, 200);
+    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the server stops within 20 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    t.remove().await;
+}
