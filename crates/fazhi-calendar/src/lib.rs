@@ -236,9 +236,9 @@ impl Calendar {
         }
         let i = self.index(d)?;
         let t = &self.inner.table;
-        let r = t.nth_working_after(i, n).ok_or_else(|| self.past_end(d))?;
+        let (r, date) = t.nth_working_after_dated(i, n).ok_or_else(|| self.past_end(d))?;
         self.check_covered(i + 1, r)?;
-        Ok(t.date(r))
+        Ok(date)
     }
 
     /// The `n`th working day before `d` (`d` itself is not counted). `n = 0` gives `d`.

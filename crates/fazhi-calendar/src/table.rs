@@ -23,6 +23,11 @@ pub(crate) struct Table {
     cum: Vec<u32>,
     /// `pos[k]` = table index of the (k+1)-th working day.
     pos: Vec<u32>,
+    /// `pos_date[k]` = the date of the (k+1)-th working day, so an answer is one more load.
+    pos_date: Vec<NaiveDate>,
+    /// When the covered years are one unbroken run: its first and last index. Lets the hot path
+    /// check coverage with two comparisons instead of a table load.
+    covered_run: Option<(usize, usize)>,
     /// `uncovered[i]` = days among `0..i` in a year with no annual notice.
     uncovered: Vec<u32>,
     /// Index → date, so answers need no date arithmetic.
@@ -63,7 +68,19 @@ impl Table {
         }
         cum.push(w);
         uncovered.push(u);
-        Self { base: first.num_days_from_ce(), cum, pos, uncovered, dates, covered_years }
+        let pos_date = pos.iter().map(|&i| dates[i as usize]).collect();
+        let lo = covered_years.iter().min().copied();
+        let hi = covered_years.iter().max().copied();
+        let covered_run = match (lo, hi) {
+            (Some(lo), Some(hi)) if (lo..=hi).all(|y| covered_years.contains(&y)) => {
+                let ix = |d: NaiveDate| (d - first).num_days().clamp(0, n as i64 - 1) as usize;
+                let a = NaiveDate::from_ymd_opt(lo, 1, 1).map(ix);
+                let b = NaiveDate::from_ymd_opt(hi, 12, 31).map(ix);
+                a.zip(b)
+            }
+            _ => None,
+        };
+        Self { base: first.num_days_from_ce(), cum, pos, pos_date, covered_run, uncovered, dates, covered_years }
     }
 
     #[inline]
@@ -89,17 +106,26 @@ impl Table {
     /// Are all days with indexes `lo..=hi` in covered years?
     #[inline]
     pub fn covered(&self, lo: usize, hi: usize) -> bool {
-        self.uncovered[hi + 1] == self.uncovered[lo]
+        match self.covered_run {
+            Some((a, b)) => lo >= a && hi <= b,
+            None => self.uncovered[hi + 1] == self.uncovered[lo],
+        }
+    }
+
+    /// The (k+1)-th working day as (index, date): for answers that need both.
+    #[inline]
+    pub fn working_day(&self, k: usize) -> Option<(usize, NaiveDate)> {
+        Some((*self.pos.get(k)? as usize, *self.pos_date.get(k)?))
+    }
+
+    /// The `n`th working day after index `i` (n ≥ 1), as (index, date).
+    #[inline]
+    pub fn nth_working_after_dated(&self, i: usize, n: u32) -> Option<(usize, NaiveDate)> {
+        self.working_day(self.cum[i + 1] as usize + n as usize - 1)
     }
 
     pub fn year_covered(&self, year: i32) -> bool {
         self.covered_years.contains(&year)
-    }
-
-    #[inline]
-    pub fn nth_working_after(&self, i: usize, n: u32) -> Option<usize> {
-        let k = self.cum[i + 1] as usize + n as usize;
-        self.pos.get(k - 1).map(|&p| p as usize)
     }
 
     #[inline]

@@ -60,8 +60,8 @@ impl Status {
 
 /// A suspension the computation took into account. Days `from..=to` are not counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppliedSuspension {
-    pub kind: String,
+pub struct AppliedSuspension<'r> {
+    pub kind: &'r str,
     pub from: NaiveDate,
     /// `None` while the suspension has not ended.
     pub to: Option<NaiveDate>,
@@ -71,11 +71,11 @@ pub struct AppliedSuspension {
 
 /// The extension the computation applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppliedExtension {
+pub struct AppliedExtension<'r> {
     pub approved_on: NaiveDate,
     pub length: u32,
-    pub approver: String,
-    pub approver_en: String,
+    pub approver: &'r str,
+    pub approver_en: &'r str,
 }
 
 /// One line of explanation, in both languages.
@@ -95,8 +95,8 @@ pub struct Deadline<'r> {
     /// The day counting runs from (not counted): the trigger, or a restart.
     pub counting_from: NaiveDate,
     pub original_due: Option<NaiveDate>,
-    pub extension: Option<AppliedExtension>,
-    pub suspensions: Vec<AppliedSuspension>,
+    pub extension: Option<AppliedExtension<'r>>,
+    pub suspensions: Vec<AppliedSuspension<'r>>,
     pub due: Option<NaiveDate>,
     pub warning: Option<NaiveDate>,
     pub closed: Option<NaiveDate>,
@@ -173,8 +173,8 @@ pub fn explain<'r>(
 
 /// A suspension interval: days `a..=b` not counted; `b = None` while open.
 #[derive(Clone, Debug)]
-struct Interval {
-    kind: String,
+struct Interval<'r> {
+    kind: &'r str,
     a: NaiveDate,
     b: Option<NaiveDate>,
 }
@@ -278,7 +278,7 @@ fn run<'r>(
 
     let mut notes: Vec<Line> = Vec::new();
     let mut counting_from = trigger.date;
-    let mut intervals: Vec<Interval> = Vec::new();
+    let mut intervals: Vec<Interval<'r>> = Vec::new();
     let mut awaiting_supplement = false;
 
     match (version.supplement, sup_req, sup_rec) {
@@ -306,7 +306,7 @@ fn run<'r>(
             if r.is_none() && closed.is_some() {
                 return Err(open_on_closed("补正", "supplement", q.date));
             }
-            intervals.push(Interval { kind: "supplement".into(), a: q.date, b: r.map(|e| e.date) });
+            intervals.push(Interval { kind: "supplement", a: q.date, b: r.map(|e| e.date) });
         }
         (SupplementRule::Ignore, Some(q), _) => notes.push(Line {
             zh: format!("{} 通知补正：本版本法律未规定补正影响期限，不予扣除", q.date),
@@ -320,7 +320,7 @@ fn run<'r>(
         .filter(|e| matches!(e.kind, EventKind::Suspended | EventKind::Resumed))
         .collect();
     marks.sort_by_key(|e| (e.date, e.kind == EventKind::Resumed));
-    let mut open: Option<Interval> = None;
+    let mut open: Option<Interval<'r>> = None;
     for e in marks {
         if e.date < trigger.date {
             return Err(out_of_order(&trigger, e));
@@ -426,8 +426,8 @@ fn run<'r>(
             extension = Some(AppliedExtension {
                 approved_on: x.date,
                 length,
-                approver: allowed.approver.clone(),
-                approver_en: allowed.approver_en.clone(),
+                approver: &allowed.approver,
+                approver_en: &allowed.approver_en,
             });
         }
     }
@@ -452,7 +452,7 @@ fn run<'r>(
                 (Some(b), Unit::WorkingDay) => cal.working_days_between(a.pred_opt().unwrap_or(a), b).unwrap_or(0),
                 (Some(b), _) => (b - a).num_days() + 1,
             };
-            AppliedSuspension { kind: i.kind.clone(), from: i.a, to: i.b, not_counted: n.max(0) as u32 }
+            AppliedSuspension { kind: i.kind, from: i.a, to: i.b, not_counted: n.max(0) as u32 }
         })
         .collect();
 
@@ -505,15 +505,15 @@ fn overlap(a: NaiveDate, b: Option<NaiveDate>, c: NaiveDate) -> DeadlineError {
     )
 }
 
-fn suspension_kind(rule: &Rule, v: &RuleVersion, e: &Event) -> Result<String, DeadlineError> {
+fn suspension_kind<'r>(rule: &Rule, v: &'r RuleVersion, e: &Event) -> Result<&'r str, DeadlineError> {
     match (&e.detail, v.not_counted.as_slice()) {
         (_, []) => Err(err(
             "suspension_not_allowed",
             format!("{}{}（规则 {}）没有不计入期限的情形，不能中止", v.law, v.article, rule.id),
             format!("{} {} (rule {}) lists no time that is not counted; no suspension is possible", v.law_en, v.article_en, rule.id),
         )),
-        (None, [only]) => Ok(only.clone()),
-        (Some(k), allowed) if allowed.contains(k) => Ok(k.clone()),
+        (None, [only]) => Ok(only),
+        (Some(k), allowed) if allowed.contains(k) => Ok(allowed.iter().find(|a| *a == k).map_or("", |a| a)),
         (_, allowed) => Err(err(
             "bad_suspension_kind",
             format!("中止（{}）须注明本规则允许的情形之一：{}（如 suspended:{}={}）", e.date, allowed.join(", "), allowed[0], e.date),
@@ -634,7 +634,7 @@ fn explain_lines(
     });
     out.extend(notes.iter().cloned());
     for s in &d.suspensions {
-        let (kz, ke) = (kinds.zh(&s.kind), kinds.en(&s.kind));
+        let (kz, ke) = (kinds.zh(s.kind), kinds.en(s.kind));
         out.push(match s.to {
             Some(to) => Line {
                 zh: format!("中止（{kz}）：{} 至 {}，不计入期限（{}{}）", s.from, to, s.not_counted, period.unit.zh()),
