@@ -156,10 +156,14 @@ pub(crate) struct Label {
 pub(crate) fn find_labels(s: &str) -> Vec<Label> {
     // First the label words (start, value start, role), then each value runs to the next label.
     let mut heads: Vec<(usize, usize, Role)> = Vec::new();
-    for (i, c) in s.char_indices() {
-        if !is_colon(c) {
-            continue;
-        }
+    let bytes = s.as_bytes();
+    // Colons found by bytes (":" or U+FF1A), not by decoding every character.
+    let colons = (0..bytes.len()).filter_map(|i| match bytes[i] {
+        b':' => Some((i, 1)),
+        0xEF if bytes.get(i + 1) == Some(&0xBC) && bytes.get(i + 2) == Some(&0x9A) => Some((i, 3)),
+        _ => None,
+    });
+    for (i, clen) in colons {
         let before = s[..i].trim_end_matches(is_space);
         let Some((word, role)) = LABELS.iter().find(|(w, _)| before.ends_with(w)) else {
             continue;
@@ -177,7 +181,7 @@ pub(crate) fn find_labels(s: &str) -> Vec<Label> {
             }
         };
         if ok {
-            heads.push((start, i + c.len_utf8(), *role));
+            heads.push((start, i + clen, *role));
         }
     }
     let mut out = Vec::with_capacity(heads.len());
@@ -271,9 +275,9 @@ fn read_sentence(s: &str, start: usize, end: usize, a: &mut Assignment) {
             continue;
         }
         let (opened, body) = strip_by(clause);
-        let text = match pending.take() {
-            Some(p) => format!("{p},{body}"),
-            None => body.to_string(),
+        let text: std::borrow::Cow<str> = match pending.take() {
+            Some(p) => format!("{p},{body}").into(),
+            None => body.into(),
         };
         match role_ending(&text) {
             Some((role, list)) => {
@@ -289,7 +293,7 @@ fn read_sentence(s: &str, start: usize, end: usize, a: &mut Assignment) {
             // "由各县(区)人民政府,财政、人事等部门共同负责": the list runs on past a comma.
             None if (opened || continuations > 0) && continuations < 3 => {
                 continuations += 1;
-                pending = Some(text);
+                pending = Some(text.into_owned());
             }
             None => continuations = 0,
         }
@@ -314,14 +318,17 @@ fn read_sentence(s: &str, start: usize, end: usize, a: &mut Assignment) {
 }
 
 fn strip_by(clause: &str) -> (bool, &str) {
-    for p in BY_PREFIXES {
-        if let Some(i) = clause.find(p) {
-            // "由" must open the clause; the longer openings may follow a subject ("本项工作由").
-            if *p == "由" && i != 0 {
-                continue;
-            }
-            if *p == "工作由" || i == 0 {
-                return (true, &clause[i + p.len()..]);
+    // Search for the one character first: substring searches per opening per clause dominated
+    // the parser's profile.
+    for (i, _) in clause.match_indices('由') {
+        let upto = &clause[..i + '由'.len_utf8()];
+        for p in BY_PREFIXES {
+            if upto.ends_with(p) {
+                let at = upto.len() - p.len();
+                // "由" must open the clause; "工作由" may follow a subject ("各项具体工作由").
+                if at == 0 || *p == "工作由" {
+                    return (true, &clause[upto.len()..]);
+                }
             }
         }
     }
@@ -330,6 +337,14 @@ fn strip_by(clause: &str) -> (bool, &str) {
 
 fn role_ending(text: &str) -> Option<(Role, &str)> {
     let t = trim_with(text, &['。', ',', FW_COMMA]);
+    // Most clauses are prose; their last character already rules every ending out.
+    // The last characters of ROLE_ENDINGS.
+    if !matches!(
+        t.chars().next_back()?,
+        '位' | '责' | '总' | '头' | '实' | '施' | '办' | '加' | '与' | '合' | '助'
+    ) {
+        return None;
+    }
     for (w, role) in ROLE_ENDINGS {
         if let Some(list) = t.strip_suffix(w) {
             let list = list.strip_suffix("共同").unwrap_or(list);
@@ -405,18 +420,22 @@ pub(crate) fn split_units(list: &str, strict: bool) -> Option<Vec<String>> {
 }
 
 fn split_conjunctions(piece: &str, out: &mut Vec<String>) {
-    for conj in ["以及", "和", "及", "与"] {
-        let mut from = 0;
-        while let Some(k) = piece[from..].find(conj) {
-            let at = from + k;
-            let left = &piece[..at];
-            let right = &piece[at + conj.len()..];
-            if !right.is_empty() && left.ends_with(UNIT_END_CHARS) {
-                split_conjunctions(left, out);
-                split_conjunctions(right, out);
-                return;
-            }
-            from = at + conj.len();
+    for (at, c) in piece.char_indices() {
+        if !matches!(c, '和' | '及' | '与') {
+            continue;
+        }
+        let left = &piece[..at];
+        // "以及" is one conjunction.
+        let left = if c == '及' {
+            left.strip_suffix('以').unwrap_or(left)
+        } else {
+            left
+        };
+        let right = &piece[at + c.len_utf8()..];
+        if !right.is_empty() && left.ends_with(UNIT_END_CHARS) {
+            out.push(left.to_string());
+            split_conjunctions(right, out);
+            return;
         }
     }
     out.push(piece.to_string());

@@ -81,21 +81,35 @@ pub(crate) fn full_dates(text: &str) -> Vec<FullDate> {
 
 /// Every deadline phrase in `text`, reading a missing year as `year`.
 pub(crate) fn phrases(text: &str, year: i32) -> Vec<DatePhrase> {
-    let mut out = Vec::new();
-    let mut skip_until = 0;
-    for (i, c) in text.char_indices() {
-        if i < skip_until {
+    // Every phrase contains 月, 季 or 年 within its first dozen characters, so only the text just
+    // before each of those is tried, rather than every character.
+    let mut out: Vec<DatePhrase> = Vec::new();
+    let mut done = 0;
+    for (anchor, _) in text.match_indices(['月', '季', '年']) {
+        if anchor < done {
             continue;
         }
-        if let Some(p) = phrase_at(text, i, c, year) {
-            skip_until = p.end;
-            out.push(p);
+        let window = text[done..anchor]
+            .char_indices()
+            .rev()
+            .take(12)
+            .last()
+            .map_or(anchor, |(k, _)| done + k);
+        for (k, c) in text[window..anchor + '月'.len_utf8()].char_indices() {
+            if let Some(p) = phrase_at(text, window + k, c, year).filter(|p| p.end > anchor) {
+                done = p.end;
+                out.push(p);
+                break;
+            }
         }
     }
     out
 }
 
 fn phrase_at(text: &str, i: usize, c: char, plan_year: i32) -> Option<DatePhrase> {
+    if !(matches!(c, '上' | '下' | '年' | '第' | '十') || digit_value(c).is_some()) {
+        return None;
+    }
     let s = &text[i..];
     let prev_is_digit = char_before(text, i).and_then(digit_value).is_some();
     let mk = |len: usize, date: NaiveDate| {
@@ -119,7 +133,13 @@ fn phrase_at(text: &str, i: usize, c: char, plan_year: i32) -> Option<DatePhrase
             if prev_is_digit {
                 return None;
             }
-            let len = word.len() + usize::from(s[word.len()..].starts_with('前')) * '前'.len_utf8();
+            let len = s.strip_prefix(word).map_or(word.len(), |r| {
+                if r.starts_with('前') {
+                    word.len() + '前'.len_utf8()
+                } else {
+                    word.len()
+                }
+            });
             return mk(
                 len.min(s.len()),
                 NaiveDate::from_ymd_opt(plan_year, month, day)?,

@@ -149,9 +149,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 
 fn previous_line(text: &str, before: usize) -> Option<String> {
     let head = trim(&text[..before]);
-    let start = head
-        .rfind(|c: char| c == '\n' || c == '\r')
-        .map_or(0, |i| i + 1);
+    let start = head.rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let line = trim(&head[start..]);
     (!line.is_empty() && line.chars().count() <= 40).then(|| line.to_string())
 }

@@ -8,9 +8,8 @@
 use crate::assign::{self, Assignment, Label};
 use crate::date::{self, DatePhrase};
 use crate::text::{
-    char_before, is_arabic_digit, is_chinese_numeral, is_close_paren, is_marker_boundary,
-    is_open_paren, is_sentence_end, is_space, parse_small_number, trim, trim_with, CharOffsets,
-    FW_COLON, FW_COMMA,
+    is_arabic_digit, is_chinese_numeral, is_close_paren, is_open_paren, is_sentence_end, is_space,
+    parse_small_number, trim, trim_with, CharOffsets, FW_COLON, FW_COMMA,
 };
 use crate::{DeadlineSource, Item, Milestone, Section, UnitRef, Warning};
 use chrono::NaiveDate;
@@ -130,6 +129,30 @@ pub(crate) struct Span {
     pub parent: Option<usize>,
 }
 
+/// Byte positions just after a marker boundary (see [`is_marker_boundary`]), found by scanning
+/// bytes: this runs over the whole text, and decoding every character here was the parser's
+/// largest single cost.
+fn boundary_ends(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    (from..b.len()).filter_map(move |i| {
+        let len = match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b'|' | b';' | b':' | b'!' | b'?' | 0x0b | 0x0c => 1,
+            // U+3000 ideographic space, U+3002 。
+            0xE3 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0x80 | 0x82)) => 3,
+            // U+FF01 !, U+FF1A :, U+FF1B ;, U+FF1F ?
+            0xEF if b.get(i + 1) == Some(&0xBC)
+                && matches!(b.get(i + 2), Some(0x81 | 0x9A | 0x9B | 0x9F)) =>
+            {
+                3
+            }
+            // U+00A0 no-break space
+            0xC2 if b.get(i + 1) == Some(&0xA0) => 2,
+            _ => return None,
+        };
+        Some(i + len)
+    })
+}
+
 /// Every accepted section marker from `from` on, with the extent of its own text.
 pub(crate) fn sections(text: &str, from: usize) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
@@ -137,12 +160,8 @@ pub(crate) fn sections(text: &str, from: usize) -> Vec<Span> {
     let mut last = [0u32; 4];
     let mut stack: Vec<(Style, String, usize)> = Vec::new();
     let mut next_allowed = from;
-    for (k, c) in text[from..].char_indices() {
-        let i = from + k;
-        if i < next_allowed || !(is_open_paren(c) || is_chinese_numeral(c) || is_arabic_digit(c)) {
-            continue;
-        }
-        if i != from && !char_before(text, i).is_some_and(is_marker_boundary) {
+    for i in std::iter::once(from).chain(boundary_ends(text, from)) {
+        if i < next_allowed || i >= text.len() {
             continue;
         }
         let Some(m) = marker_at(text, i) else {
@@ -258,13 +277,13 @@ pub(crate) fn build(text: &str, body_start: usize, year: i32) -> Built {
             title,
             offset: offsets.at(sp.start),
         });
-        let a = assign::read(seg, &labels);
-        own.push(a);
         let is_leaf = spans.get(k + 1).is_none_or(|n| n.depth <= sp.depth);
         if !is_leaf {
+            own.push(assign::read(seg, &labels));
             continue;
         }
         if let Some(rows) = crate::table::rows(seg) {
+            own.push(Assignment::default());
             push_table(
                 &mut candidates,
                 &mut warnings,
@@ -276,14 +295,10 @@ pub(crate) fn build(text: &str, body_start: usize, year: i32) -> Built {
             );
             continue;
         }
-        candidates.push(candidate(
-            text,
-            sp.content_start,
-            sp.end,
-            &sp.path,
-            sp.parent,
-            labels,
-        ));
+        let c = candidate(text, sp.content_start, sp.end, &sp.path, sp.parent, labels);
+        // Only enclosing (non-leaf) sections pass an assignment down; a leaf's stays with it.
+        own.push(Assignment::default());
+        candidates.push(c);
     }
     if spans.is_empty() {
         if let Some(rows) = crate::table::rows(&text[body_start..]) {
@@ -347,9 +362,18 @@ pub(crate) fn build(text: &str, body_start: usize, year: i32) -> Built {
             continue;
         }
         let offset = offsets.at(c.start);
+        let mut c = c;
         if c.is_last {
-            match truncated(text, &c) {
+            match truncated(&c) {
                 Truncation::Complete => {}
+                Truncation::Trimmed(kept) => {
+                    let fragment: String = c.clean[kept..].chars().take(20).collect();
+                    let message = format!("the text ends with an unfinished fragment after item {} (\"{}\"), which was left out", c.path, trim(&fragment));
+                    warnings.push(Warning { offset, message });
+                    c.clean.truncate(kept);
+                    c.body = trim(&c.clean[c.title_len.min(kept)..]).to_string();
+                    c.assignment = assign::read(&c.clean, &[]);
+                }
                 Truncation::Dropped => {
                     let message = format!(
                         "the text ends inside item {}; the item was left out",
@@ -450,18 +474,29 @@ fn push_table(
 
 enum Truncation {
     Complete,
+    /// The item is whole up to this byte of its text; a fragment after it was cut off.
+    Trimmed(usize),
     Dropped,
 }
 
-/// The last item of a cut-off copy ends without a full stop; a labelled item may end without
-/// one legitimately, so only a sentence-style (or unassigned) item is judged incomplete.
-fn truncated(_text: &str, c: &Candidate) -> Truncation {
+/// The last item of a cut-off copy ends without a full stop. A labelled item may end without one
+/// legitimately, so it counts as complete; otherwise the item is kept only if the text up to its
+/// last full stop still assigns the work (the cut fell in a fragment after it, such as "(四").
+fn truncated(c: &Candidate) -> Truncation {
     let tail = trim(&c.clean);
-    let ends = tail.ends_with(|c: char| {
-        is_sentence_end(c) || is_close_paren(c) || matches!(c, '”' | '」' | '"')
-    }) || tail.is_empty();
+    let ends = tail.is_empty()
+        || tail.ends_with(|c: char| {
+            is_sentence_end(c) || is_close_paren(c) || matches!(c, '”' | '」' | '"')
+        });
     if ends || (c.assignment.labelled && !c.assignment.is_empty()) {
-        Truncation::Complete
+        return Truncation::Complete;
+    }
+    let Some(stop) = c.clean.rfind(is_sentence_end) else {
+        return Truncation::Dropped;
+    };
+    let kept = stop + c.clean[stop..].chars().next().map_or(1, char::len_utf8);
+    if kept > c.title_len && !assign::read(&c.clean[..kept], &[]).is_empty() {
+        Truncation::Trimmed(kept)
     } else {
         Truncation::Dropped
     }
@@ -505,10 +540,11 @@ fn finish(c: Candidate, offset: usize, year: i32, warnings: &mut Vec<Warning>) -
             })
         });
         let pick = pick.or_else(|| {
-            // "…。年底前完成。": a short closing sentence that only states when.
-            phrases.last().filter(|p| {
+            // "…。年底前完成。": a short sentence that only states when.
+            phrases.iter().rev().find(|p| {
                 let sentence = sentence_around(&c.clean, p.start, p.end, c.title_len);
-                sentence.chars().count() <= 16 && trim(&c.clean[p.end..]).chars().count() <= 8
+                sentence.chars().count() <= 12
+                    && (sentence.contains("完成") || sentence == &c.clean[p.start..p.end])
             })
         });
         if let Some(p) = pick {

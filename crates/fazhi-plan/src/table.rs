@@ -104,7 +104,9 @@ pub(crate) fn rows(seg: &str) -> Option<Vec<Row>> {
     let ci = data_cols.iter().position(|&c| c == Col::Content)?;
 
     // Split the cells into rows at each next row number.
-    let mut grouped: Vec<(u32, usize, Vec<(usize, usize)>)> = Vec::new();
+    // (row number, start, cell spans)
+    type Grouped = (u32, usize, Vec<(usize, usize)>);
+    let mut grouped: Vec<Grouped> = Vec::new();
     let mut expected = 1u32;
     for &(s, e) in rest {
         let tok = &seg[at + s..at + e];

@@ -9,11 +9,6 @@ pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '|' || c == '\u{3000}'
 }
 
-/// Characters after which a new section marker may start ("…参加。2、…" as well as "… 2、…").
-pub(crate) fn is_marker_boundary(c: char) -> bool {
-    is_space(c) || is_sentence_end(c) || is_colon(c)
-}
-
 // Full-width punctuation is written as escapes so that no editor or tool can quietly turn it
 // into its half-width twin.
 pub(crate) const FW_COMMA: char = '\u{FF0C}';
