@@ -6,6 +6,7 @@ mod demo;
 mod error;
 mod cmd_discretion;
 // @mods (helpers add `mod cmd_xxx;` lines here)
+mod cmd_plan;
 mod cmd_calendar;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,12 @@ enum Command {
     #[command(subcommand)]
     Discretion(cmd_discretion::DiscretionCmd),
     // @commands (helpers add variants here)
+    /// Work-plan notices: parse.
+    #[command(subcommand)]
+    Plan(cmd_plan::PlanCmd),
+    /// The organisation directory: resolve.
+    #[command(subcommand)]
+    Org(cmd_plan::OrgCmd),
     /// Working-day calendar: is-workday, add, between.
     Calendar(cmd_calendar::CalendarArgs),
     /// Compute a statutory deadline from a case's dated events, with an explanation.
@@ -58,6 +65,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Backup { db, path } => cmd_server::backup(db, path),
         Command::Discretion(cmd) => cmd_discretion::run(cmd),
         // @dispatch (helpers add match arms here)
+        Command::Plan(cmd) => cmd_plan::run_plan(cmd),
+        Command::Org(cmd) => cmd_plan::run_org(cmd),
         Command::Calendar(a) => cmd_calendar::run_calendar(a),
         Command::Deadline(a) => cmd_calendar::run_deadline(a),
         Command::Rules(a) => cmd_calendar::run_rules(a),
