@@ -224,6 +224,14 @@ pub(crate) fn find_labels(s: &str) -> Vec<Label> {
 
 /// Read the assignment of an item. `s` is the item's text; label spans are handled here.
 pub(crate) fn read(s: &str, labels: &[Label]) -> Assignment {
+    if labels.is_empty() {
+        return read_clean(s, labels);
+    }
+    read_clean(&blank_labels(s, labels), labels)
+}
+
+/// [`read`] for a text whose label spans are already blanked (see [`blank_labels`]).
+pub(crate) fn read_clean(clean: &str, labels: &[Label]) -> Assignment {
     let mut a = Assignment::default();
     for l in labels {
         if l.role == Role::Deadline {
@@ -238,18 +246,17 @@ pub(crate) fn read(s: &str, labels: &[Label]) -> Assignment {
         }
     }
     // Sentences are read with label spans blanked out, so a label is never read twice.
-    let clean = blank_labels(s, labels);
     let mut sentence_start = 0;
     for (j, c) in clean.char_indices() {
         if is_sentence_end(c) || c == '\n' {
             if sentence_start < j {
-                read_sentence(&clean, sentence_start, j, &mut a);
+                read_sentence(clean, sentence_start, j, &mut a);
             }
             sentence_start = j + c.len_utf8();
         }
     }
     if sentence_start < clean.len() {
-        read_sentence(&clean, sentence_start, clean.len(), &mut a);
+        read_sentence(clean, sentence_start, clean.len(), &mut a);
     }
     a
 }

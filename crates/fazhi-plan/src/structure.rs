@@ -403,9 +403,9 @@ fn candidate(
 ) -> Candidate {
     let seg = &text[start..end];
     let (title, body_from) = title_and_body(seg, &labels);
-    let assignment = assign::read(seg, &labels);
-    let deadline_text = assignment.deadline_label.clone();
     let clean = assign::blank_labels(seg, &labels);
+    let assignment = assign::read_clean(&clean, &labels);
+    let deadline_text = assignment.deadline_label.clone();
     let title_len = body_from;
     Candidate {
         path: path.to_string(),
