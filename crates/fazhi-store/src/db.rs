@@ -37,12 +37,20 @@ struct Migration {
 }
 
 /// Every migration, in order. Each exists once per dialect with the same meaning.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "plans",
+        sqlite: include_str!("../migrations/sqlite/0002_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0002_plans.sql"),
+    },
+];
 
 impl Db {
     /// Connect to `url`: `sqlite://PATH` (created on first use) or `postgres://…`.

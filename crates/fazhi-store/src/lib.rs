@@ -19,6 +19,7 @@ pub mod audit;
 mod db;
 pub mod directory;
 mod error;
+pub mod plans;
 pub mod profile;
 #[doc(hidden)]
 pub mod testing;

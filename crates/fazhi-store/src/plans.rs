@@ -1,0 +1,610 @@
+//! Plan tracking: a parsed plan notice becomes items with assigned units; each assigned unit
+//! files dated progress reports; the lead unit closes the item. Lateness is computed from the
+//! item's deadline on the official working-day calendar, never self-reported.
+
+use crate::access::{AdminHandle, UnitRead, UnitWrite};
+use crate::audit::AuditEntry;
+use crate::db::Db;
+use crate::error::{StoreError, StoreResult};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// An item is "due soon" from this many working days before its deadline.
+pub const DUE_SOON_WORKING_DAYS: u32 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentRole {
+    Lead,
+    CoLead,
+    Participant,
+}
+
+impl AssignmentRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lead => "lead",
+            Self::CoLead => "co_lead",
+            Self::Participant => "participant",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "lead" => Self::Lead,
+            "co_lead" => Self::CoLead,
+            _ => Self::Participant,
+        }
+    }
+    /// Lead and co-lead units answer for the item and may close it.
+    pub fn answers_for_item(self) -> bool {
+        matches!(self, Self::Lead | Self::CoLead)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    NotStarted,
+    InProgress,
+    Done,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::InProgress => "in_progress",
+            Self::Done => "done",
+        }
+    }
+    pub fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "not_started" => Ok(Self::NotStarted),
+            "in_progress" => Ok(Self::InProgress),
+            "done" => Ok(Self::Done),
+            _ => Err(StoreError::invalid(
+                "status",
+                format!("未知进展状态 {s}(可选 not_started、in_progress、done)"),
+                format!("unknown status {s} (one of not_started, in_progress, done)"),
+            )),
+        }
+    }
+}
+
+/// Where an item stands against its deadline on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Timing {
+    OnTime,
+    DueSoon,
+    Overdue { days: i64 },
+    ClosedOnTime,
+    ClosedLate { days: i64 },
+}
+
+impl Timing {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Timing::OnTime => "on_time",
+            Timing::DueSoon => "due_soon",
+            Timing::Overdue { .. } => "overdue",
+            Timing::ClosedOnTime => "closed_on_time",
+            Timing::ClosedLate { .. } => "closed_late",
+        }
+    }
+    pub fn is_overdue(&self) -> bool {
+        matches!(self, Timing::Overdue { .. })
+    }
+}
+
+/// The timing of a deadline on `today`, closed or not.
+pub fn timing(deadline: NaiveDate, closed_on: Option<NaiveDate>, today: NaiveDate) -> Timing {
+    if let Some(closed) = closed_on {
+        let late = (closed - deadline).num_days();
+        return if late > 0 { Timing::ClosedLate { days: late } } else { Timing::ClosedOnTime };
+    }
+    if today > deadline {
+        return Timing::Overdue { days: (today - deadline).num_days() };
+    }
+    // Outside the calendar's years (no holiday notice yet) a week before is used instead.
+    let warn_from = fazhi_calendar::Calendar::bundled()
+        .sub_working_days(deadline, DUE_SOON_WORKING_DAYS)
+        .unwrap_or(deadline - chrono::Duration::days(7));
+    if today >= warn_from {
+        Timing::DueSoon
+    } else {
+        Timing::OnTime
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanRow {
+    pub id: i64,
+    pub plan_key: String,
+    pub doc_number: Option<String>,
+    pub title: String,
+    pub issuer: Option<String>,
+    pub issued_on: Option<String>,
+    pub year: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Assignment {
+    pub unit_key: String,
+    pub unit_name: String,
+    pub role: AssignmentRole,
+    pub written: String,
+    /// The unit's latest reported status on this item.
+    pub status: ReportStatus,
+    pub last_report_on: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemView {
+    pub id: i64,
+    pub plan_id: i64,
+    pub number: String,
+    pub title: String,
+    pub body: String,
+    pub deadline: String,
+    pub deadline_source: String,
+    pub closed_on: Option<String>,
+    pub summary: Option<String>,
+    pub milestones: Vec<(String, String)>,
+    pub assignments: Vec<Assignment>,
+    pub unresolved: Vec<String>,
+    pub timing: Timing,
+}
+
+impl ItemView {
+    pub fn role_of(&self, unit_key: &str) -> Option<AssignmentRole> {
+        self.assignment(unit_key).map(|a| a.role)
+    }
+
+    /// The unit's assignment on this item (a cell of the plan matrix).
+    pub fn assignment(&self, unit_key: &str) -> Option<&Assignment> {
+        self.assignments.iter().find(|a| a.unit_key == unit_key)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportOutcome {
+    pub plan_id: i64,
+    /// False when the same notice was imported before: nothing was changed.
+    pub created: bool,
+    pub items: usize,
+    pub assignments: usize,
+    pub unresolved: Vec<String>,
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("dates are stored as YYYY-MM-DD")
+}
+
+/// Store a resolved plan. Importing the same notice (same document number, or the same title
+/// when it has none) again changes nothing.
+pub async fn import(db: &Db, admin: &AdminHandle, plan: &fazhi_plan::Plan) -> StoreResult<ImportOutcome> {
+    let plan_key = plan.doc_number.clone().unwrap_or_else(|| plan.title.clone());
+    let existing = sqlx::query("SELECT id FROM plans WHERE plan_key = $1")
+        .bind(&plan_key)
+        .fetch_optional(db.pool())
+        .await?;
+    if let Some(r) = existing {
+        let plan_id: i64 = r.get(0);
+        let items: i64 = sqlx::query("SELECT COUNT(*) FROM plan_items WHERE plan_id = $1")
+            .bind(plan_id)
+            .fetch_one(db.pool())
+            .await?
+            .get(0);
+        return Ok(ImportOutcome { plan_id, created: false, items: items as usize, assignments: 0, unresolved: vec![] });
+    }
+    let unit_ids: HashMap<String, i64> = sqlx::query("SELECT key, id FROM units")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut tx = db.begin_write().await?;
+    let plan_id: i64 = sqlx::query(
+        "INSERT INTO plans (plan_key, doc_number, title, issuer, issued_on, year, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&plan_key)
+    .bind(&plan.doc_number)
+    .bind(&plan.title)
+    .bind(&plan.issuer)
+    .bind(plan.issued_on.map(date_text))
+    .bind(plan.year as i64)
+    .bind(crate::now_text())
+    .fetch_one(tx.conn())
+    .await
+    .map_err(|e| StoreError::from_insert(e, "plan", &plan_key))?
+    .get(0);
+    let (mut assignments, mut unresolved) = (0, Vec::new());
+    for (position, item) in plan.items.iter().enumerate() {
+        let item_id: i64 = sqlx::query(
+            "INSERT INTO plan_items (plan_id, position, number, title, body, deadline, deadline_source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(plan_id)
+        .bind(position as i64)
+        .bind(&item.number)
+        .bind(&item.title)
+        .bind(&item.body)
+        .bind(date_text(item.deadline))
+        .bind(serde_json::to_value(item.deadline_source).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+        .fetch_one(tx.conn())
+        .await?
+        .get(0);
+        for m in &item.milestones {
+            sqlx::query("INSERT INTO plan_milestones (item_id, due_on, text) VALUES ($1, $2, $3)")
+                .bind(item_id)
+                .bind(date_text(m.date))
+                .bind(&m.text)
+                .execute(tx.conn())
+                .await?;
+        }
+        // A unit named in several roles keeps the strongest (lead over co-lead over participant).
+        let roles = [
+            (AssignmentRole::Lead, &item.lead),
+            (AssignmentRole::CoLead, &item.co_lead),
+            (AssignmentRole::Participant, &item.participants),
+        ];
+        for (role, refs) in roles {
+            for r in refs.iter() {
+                if r.keys.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO plan_unresolved (item_id, role, written) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(item_id)
+                    .bind(role.as_str())
+                    .bind(&r.name)
+                    .execute(tx.conn())
+                    .await?;
+                    unresolved.push(format!("{} {}: {}", item.number, role.as_str(), r.name));
+                }
+                for key in &r.keys {
+                    let Some(&unit_id) = unit_ids.get(key) else {
+                        return Err(StoreError::NotFound { entity: "unit", key: key.clone() });
+                    };
+                    let n = sqlx::query(
+                        "INSERT INTO plan_assignments (item_id, unit_id, role, written) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (item_id, unit_id) DO NOTHING",
+                    )
+                    .bind(item_id)
+                    .bind(unit_id)
+                    .bind(role.as_str())
+                    .bind(&r.name)
+                    .execute(tx.conn())
+                    .await?
+                    .rows_affected();
+                    assignments += n as usize;
+                }
+            }
+        }
+    }
+    tx.audit(AuditEntry::new(admin.actor(), "plan.import", "plan", plan_id).after(serde_json::json!({
+        "plan_key": plan_key, "title": plan.title, "items": plan.items.len(),
+        "assignments": assignments, "unresolved": unresolved,
+    })))
+    .await?;
+    tx.commit().await?;
+    Ok(ImportOutcome { plan_id, created: true, items: plan.items.len(), assignments, unresolved })
+}
+
+pub async fn list_plans(db: &Db) -> StoreResult<Vec<PlanRow>> {
+    let rows = sqlx::query("SELECT id, plan_key, doc_number, title, issuer, issued_on, year FROM plans ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| PlanRow {
+            id: r.get(0),
+            plan_key: r.get(1),
+            doc_number: r.get(2),
+            title: r.get(3),
+            issuer: r.get(4),
+            issued_on: r.get(5),
+            year: r.get(6),
+        })
+        .collect())
+}
+
+pub async fn plan(db: &Db, plan_id: i64) -> StoreResult<PlanRow> {
+    list_plans(db)
+        .await?
+        .into_iter()
+        .find(|p| p.id == plan_id)
+        .ok_or(StoreError::NotFound { entity: "plan", key: plan_id.to_string() })
+}
+
+/// Every item of a plan with its units, their latest status, and its timing on `today`.
+pub async fn items(db: &Db, plan_id: i64, today: NaiveDate) -> StoreResult<Vec<ItemView>> {
+    load_items(db, Some(plan_id), None, today).await
+}
+
+pub async fn item(db: &Db, item_id: i64, today: NaiveDate) -> StoreResult<ItemView> {
+    load_items(db, None, Some(item_id), today)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound { entity: "plan item", key: item_id.to_string() })
+}
+
+async fn load_items(db: &Db, plan_id: Option<i64>, item_id: Option<i64>, today: NaiveDate) -> StoreResult<Vec<ItemView>> {
+    let rows = sqlx::query(
+        "SELECT id, plan_id, number, title, body, deadline, deadline_source, closed_on, summary FROM plan_items \
+         WHERE ($1 = 0 OR plan_id = $1) AND ($2 = 0 OR id = $2) ORDER BY plan_id, position",
+    )
+    .bind(plan_id.unwrap_or(0))
+    .bind(item_id.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut index = HashMap::new();
+    for r in &rows {
+        let deadline: String = r.get(5);
+        let closed_on: Option<String> = r.get(7);
+        let timing = timing(parse_date(&deadline), closed_on.as_deref().map(parse_date), today);
+        index.insert(r.get::<i64, _>(0), out.len());
+        out.push(ItemView {
+            id: r.get(0),
+            plan_id: r.get(1),
+            number: r.get(2),
+            title: r.get(3),
+            body: r.get(4),
+            deadline,
+            deadline_source: r.get(6),
+            closed_on,
+            summary: r.get(8),
+            milestones: vec![],
+            assignments: vec![],
+            unresolved: vec![],
+            timing,
+        });
+    }
+    let scope = "JOIN plan_items i ON i.id = x.item_id WHERE ($1 = 0 OR i.plan_id = $1) AND ($2 = 0 OR i.id = $2)";
+    let latest = latest_statuses(db, plan_id, item_id).await?;
+    let a_rows = sqlx::query(&format!(
+        "SELECT x.item_id, u.key, u.name, x.role, x.written FROM plan_assignments x JOIN units u ON u.id = x.unit_id {scope} \
+         ORDER BY x.item_id, CASE x.role WHEN 'lead' THEN 0 WHEN 'co_lead' THEN 1 ELSE 2 END, u.id"
+    ))
+    .bind(plan_id.unwrap_or(0))
+    .bind(item_id.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
+    for r in &a_rows {
+        let (iid, key): (i64, String) = (r.get(0), r.get(1));
+        let (status, last) = latest.get(&(iid, key.clone())).cloned().unwrap_or((ReportStatus::NotStarted, None));
+        if let Some(&i) = index.get(&iid) {
+            out[i].assignments.push(Assignment {
+                unit_key: key,
+                unit_name: r.get(2),
+                role: AssignmentRole::parse(&r.get::<String, _>(3)),
+                written: r.get(4),
+                status,
+                last_report_on: last,
+            });
+        }
+    }
+    for r in sqlx::query(&format!("SELECT x.item_id, x.due_on, x.text FROM plan_milestones x {scope} ORDER BY x.due_on"))
+        .bind(plan_id.unwrap_or(0))
+        .bind(item_id.unwrap_or(0))
+        .fetch_all(db.pool())
+        .await?
+    {
+        if let Some(&i) = index.get(&r.get::<i64, _>(0)) {
+            out[i].milestones.push((r.get(1), r.get(2)));
+        }
+    }
+    for r in sqlx::query(&format!("SELECT x.item_id, x.role, x.written FROM plan_unresolved x {scope}"))
+        .bind(plan_id.unwrap_or(0))
+        .bind(item_id.unwrap_or(0))
+        .fetch_all(db.pool())
+        .await?
+    {
+        if let Some(&i) = index.get(&r.get::<i64, _>(0)) {
+            out[i].unresolved.push(format!("{} ({})", r.get::<String, _>(2), r.get::<String, _>(1)));
+        }
+    }
+    Ok(out)
+}
+
+/// The latest reported status of each (item, unit).
+async fn latest_statuses(
+    db: &Db,
+    plan_id: Option<i64>,
+    item_id: Option<i64>,
+) -> StoreResult<HashMap<(i64, String), (ReportStatus, Option<String>)>> {
+    let rows = sqlx::query(
+        "SELECT r.item_id, u.key, r.status, r.reported_on FROM progress_reports r \
+         JOIN units u ON u.id = r.unit_id JOIN plan_items i ON i.id = r.item_id \
+         WHERE ($1 = 0 OR i.plan_id = $1) AND ($2 = 0 OR i.id = $2) ORDER BY r.reported_on, r.id",
+    )
+    .bind(plan_id.unwrap_or(0))
+    .bind(item_id.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = HashMap::new();
+    for r in &rows {
+        let status = ReportStatus::parse(&r.get::<String, _>(2))?;
+        out.insert((r.get(0), r.get(1)), (status, Some(r.get(3))));
+    }
+    Ok(out)
+}
+
+/// The items a unit is assigned to, across plans, soonest deadline first.
+pub async fn responsibilities(db: &Db, unit: &UnitRead, today: NaiveDate) -> StoreResult<Vec<ItemView>> {
+    let ids: Vec<i64> = sqlx::query("SELECT item_id FROM plan_assignments WHERE unit_id = $1")
+        .bind(unit.unit_id())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(item(db, id, today).await?);
+    }
+    out.sort_by(|a, b| (a.closed_on.is_some(), &a.deadline, a.id).cmp(&(b.closed_on.is_some(), &b.deadline, b.id)));
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReport {
+    pub reported_on: NaiveDate,
+    pub status: ReportStatus,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportRow {
+    pub id: i64,
+    pub unit_key: String,
+    pub unit_name: String,
+    pub reported_on: String,
+    pub status: ReportStatus,
+    pub text: String,
+    pub author: String,
+}
+
+/// Maximum length of a progress report's text, in characters.
+pub const MAX_REPORT_CHARS: usize = 5_000;
+
+async fn assignment_role(db: &Db, item_id: i64, unit_id: i64) -> StoreResult<Option<AssignmentRole>> {
+    Ok(sqlx::query("SELECT role FROM plan_assignments WHERE item_id = $1 AND unit_id = $2")
+        .bind(item_id)
+        .bind(unit_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| AssignmentRole::parse(&r.get::<String, _>(0))))
+}
+
+/// File a progress report for `unit` on an item it is assigned to.
+pub async fn file_report(db: &Db, unit: &UnitWrite, item_id: i64, report: &NewReport) -> StoreResult<i64> {
+    let text = report.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_REPORT_CHARS {
+        return Err(StoreError::invalid(
+            "report",
+            format!("进展内容须为 1–{MAX_REPORT_CHARS} 个字符"),
+            format!("a report's text is 1–{MAX_REPORT_CHARS} characters"),
+        ));
+    }
+    let today = chrono::Utc::now().date_naive();
+    if report.reported_on > today + chrono::Duration::days(1) {
+        return Err(StoreError::invalid("report date", "报告日期不能晚于今天", "a report cannot be dated in the future"));
+    }
+    let item = item(db, item_id, today).await?;
+    if assignment_role(db, item_id, unit.unit_id()).await?.is_none() {
+        return Err(StoreError::Forbidden);
+    }
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO progress_reports (item_id, unit_id, reported_on, status, text, author, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(item_id)
+    .bind(unit.unit_id())
+    .bind(date_text(report.reported_on))
+    .bind(report.status.as_str())
+    .bind(text)
+    .bind(unit.actor())
+    .bind(crate::now_text())
+    .fetch_one(tx.conn())
+    .await?
+    .get(0);
+    tx.audit(
+        AuditEntry::new(unit.actor(), "plan.report", "progress_report", id)
+            .unit(unit.unit_key())
+            .after(serde_json::json!({ "item": item.number, "plan_id": item.plan_id, "report": report })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Close an item with a summary: only its lead or co-lead units may.
+pub async fn close_item(db: &Db, unit: &UnitWrite, item_id: i64, closed_on: NaiveDate, summary: &str) -> StoreResult<()> {
+    let today = chrono::Utc::now().date_naive();
+    let before = item(db, item_id, today).await?;
+    if !assignment_role(db, item_id, unit.unit_id()).await?.is_some_and(AssignmentRole::answers_for_item) {
+        return Err(StoreError::Forbidden);
+    }
+    if before.closed_on.is_some() {
+        return Err(StoreError::invalid("plan item", "该事项已办结", "the item is already closed"));
+    }
+    if summary.trim().is_empty() {
+        return Err(StoreError::invalid("summary", "办结须填写总结", "closing an item needs a summary"));
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE plan_items SET closed_on = $1, summary = $2 WHERE id = $3")
+        .bind(date_text(closed_on))
+        .bind(summary.trim())
+        .bind(item_id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(
+        AuditEntry::new(unit.actor(), "plan.close", "plan_item", item_id)
+            .unit(unit.unit_key())
+            .before(serde_json::json!({ "closed_on": null }))
+            .after(serde_json::json!({ "closed_on": date_text(closed_on), "summary": summary.trim() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An item's reports, oldest first. Visible to any signed-in person who may read the plan.
+pub async fn reports(db: &Db, item_id: i64) -> StoreResult<Vec<ReportRow>> {
+    let rows = sqlx::query(
+        "SELECT r.id, u.key, u.name, r.reported_on, r.status, r.text, r.author FROM progress_reports r \
+         JOIN units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.reported_on, r.id",
+    )
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReportRow {
+                id: r.get(0),
+                unit_key: r.get(1),
+                unit_name: r.get(2),
+                reported_on: r.get(3),
+                status: ReportStatus::parse(&r.get::<String, _>(4))?,
+                text: r.get(5),
+                author: r.get(6),
+            })
+        })
+        .collect()
+}
+
+/// The plan matrix: items × units, each cell the unit's role and latest status.
+#[derive(Clone, Debug, Serialize)]
+pub struct Matrix {
+    pub plan: PlanRow,
+    pub units: Vec<(String, String)>,
+    pub items: Vec<ItemView>,
+    /// Per unit (same order as `units`): overdue items it is assigned to.
+    pub overdue_per_unit: Vec<usize>,
+}
+
+pub async fn matrix(db: &Db, plan_id: i64, today: NaiveDate) -> StoreResult<Matrix> {
+    let plan = plan(db, plan_id).await?;
+    let items = items(db, plan_id, today).await?;
+    let all_units = crate::directory::list_units(db).await?;
+    let used: std::collections::HashSet<&str> =
+        items.iter().flat_map(|i| i.assignments.iter().map(|a| a.unit_key.as_str())).collect();
+    let units: Vec<(String, String)> =
+        all_units.iter().filter(|u| used.contains(u.key.as_str())).map(|u| (u.key.clone(), u.name.clone())).collect();
+    let overdue_per_unit = units
+        .iter()
+        .map(|(k, _)| items.iter().filter(|i| i.timing.is_overdue() && i.role_of(k).is_some()).count())
+        .collect();
+    Ok(Matrix { plan, units, items, overdue_per_unit })
+}
