@@ -50,7 +50,11 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} [{} version {}", self.source, self.benchmark, self.version)?;
+        write!(
+            f,
+            "{} [{} version {}",
+            self.source, self.benchmark, self.version
+        )?;
         if let Some(t) = &self.tier {
             write!(f, ", tier {t}")?;
         }
@@ -86,7 +90,13 @@ fn candidates(b: &Benchmark, v: &Version) -> Vec<(usize, Vec<i64>)> {
     let mut bases = BTreeSet::new();
     let mut amounts = Vec::new();
     let mut multiples = Vec::new();
-    for fine in v.clauses.iter().map(|c| &c.fine).chain(v.tiers.iter().map(|t| &t.fine)).flatten() {
+    for fine in v
+        .clauses
+        .iter()
+        .map(|c| &c.fine)
+        .chain(v.tiers.iter().map(|t| &t.fine))
+        .flatten()
+    {
         match *fine {
             Fine::Amount { min, max } => amounts.extend([min, max]),
             Fine::Times { min, max, of } => {
@@ -106,7 +116,11 @@ fn candidates(b: &Benchmark, v: &Version) -> Vec<(usize, Vec<i64>)> {
                 FactKind::Bool => vec![0, 1],
                 FactKind::Enum { values } => (0..values.len() as i64).collect(),
                 FactKind::Money | FactKind::Integer { .. } => {
-                    let mut ts: Vec<i64> = thresholds.iter().filter(|(f, _)| *f == i).map(|(_, t)| *t).collect();
+                    let mut ts: Vec<i64> = thresholds
+                        .iter()
+                        .filter(|(f, _)| *f == i)
+                        .map(|(_, t)| *t)
+                        .collect();
                     ts.sort_unstable();
                     ts.dedup();
                     let mut s = BTreeSet::new();
@@ -118,7 +132,9 @@ fn candidates(b: &Benchmark, v: &Version) -> Vec<(usize, Vec<i64>)> {
                     for t in &ts {
                         s.extend([t.saturating_sub(1), *t, t.saturating_add(1)]);
                     }
-                    s.insert(ts.last().map_or(d.min.saturating_add(1000), |t| t.saturating_mul(2).saturating_add(1)));
+                    s.insert(ts.last().map_or(d.min.saturating_add(1000), |t| {
+                        t.saturating_mul(2).saturating_add(1)
+                    }));
                     if bases.contains(&i) {
                         let mut p = 1i64;
                         while p <= d.max / 10 && p < 1_000_000_000_000 {
@@ -132,7 +148,9 @@ fn candidates(b: &Benchmark, v: &Version) -> Vec<(usize, Vec<i64>)> {
                             }
                         }
                     }
-                    s.into_iter().filter(|x| *x >= d.min && *x <= d.max).collect()
+                    s.into_iter()
+                        .filter(|x| *x >= d.min && *x <= d.max)
+                        .collect()
                 }
             };
             (i, vals)
@@ -144,7 +162,12 @@ fn check_version(b: &Benchmark, v: &Version, out: &mut Vec<Finding>) {
     let defs = b.facts.defs();
     let cands = candidates(b, v);
     let vname = v.from.to_string();
-    let finding = |kind, tier: Option<&str>, other: Option<&str>, example: Vec<String>, zh: String, en: String| Finding {
+    let finding = |kind,
+                   tier: Option<&str>,
+                   other: Option<&str>,
+                   example: Vec<String>,
+                   zh: String,
+                   en: String| Finding {
         source: b.source_name.clone(),
         benchmark: b.id.clone(),
         version: vname.clone(),
@@ -155,7 +178,10 @@ fn check_version(b: &Benchmark, v: &Version, out: &mut Vec<Finding>) {
         zh,
         en,
     };
-    let total = cands.iter().try_fold(1u64, |a, (_, v)| a.checked_mul(v.len() as u64)).unwrap_or(u64::MAX);
+    let total = cands
+        .iter()
+        .try_fold(1u64, |a, (_, v)| a.checked_mul(v.len() as u64))
+        .unwrap_or(u64::MAX);
     if total > MAX_COMBINATIONS {
         out.push(finding(
             FindingKind::SearchTooLarge,
@@ -174,28 +200,61 @@ fn check_version(b: &Benchmark, v: &Version, out: &mut Vec<Finding>) {
         for (k, (fi, vals)) in cands.iter().enumerate() {
             facts[*fi] = vals[idx[k]];
         }
-        let example = || cands.iter().map(|(fi, _)| format!("{}={}", defs[*fi].name, defs[*fi].render(facts[*fi]))).collect::<Vec<_>>();
+        let example = || {
+            cands
+                .iter()
+                .map(|(fi, _)| format!("{}={}", defs[*fi].name, defs[*fi].render(facts[*fi])))
+                .collect::<Vec<_>>()
+        };
         let mut report = |kind, tier: Option<&str>, other: Option<&str>, zh: String, en: String| {
             if seen.insert((kind, tier.map(str::to_string), other.map(str::to_string))) {
                 out.push(finding(kind, tier, other, example(), zh, en));
             }
         };
-        let clauses: Vec<usize> = (0..v.clauses.len()).filter(|i| v.clauses[*i].when.eval(&facts)).collect();
-        let tiers: Vec<usize> = (0..v.tiers.len()).filter(|i| v.tiers[*i].when.eval(&facts)).collect();
+        let clauses: Vec<usize> = (0..v.clauses.len())
+            .filter(|i| v.clauses[*i].when.eval(&facts))
+            .collect();
+        let tiers: Vec<usize> = (0..v.tiers.len())
+            .filter(|i| v.tiers[*i].when.eval(&facts))
+            .collect();
         match clauses.as_slice() {
-            [] => report(FindingKind::ClauseGap, None, None, "没有适用的法定处罚条款".into(), "no statutory clause applies".into()),
+            [] => report(
+                FindingKind::ClauseGap,
+                None,
+                None,
+                "没有适用的法定处罚条款".into(),
+                "no statutory clause applies".into(),
+            ),
             [_, b2, ..] => {
                 let a = format!("statutory[{}]", clauses[0]);
                 let bb = format!("statutory[{b2}]");
-                report(FindingKind::ClauseConflict, Some(&a), Some(&bb), format!("法定条款 {a} 与 {bb} 同时适用"), format!("statutory clauses {a} and {bb} both apply"))
+                report(
+                    FindingKind::ClauseConflict,
+                    Some(&a),
+                    Some(&bb),
+                    format!("法定条款 {a} 与 {bb} 同时适用"),
+                    format!("statutory clauses {a} and {bb} both apply"),
+                )
             }
             [_] => {}
         }
         match tiers.as_slice() {
-            [] => report(FindingKind::Gap, None, None, "没有适用的裁量阶次".into(), "no discretion tier applies".into()),
+            [] => report(
+                FindingKind::Gap,
+                None,
+                None,
+                "没有适用的裁量阶次".into(),
+                "no discretion tier applies".into(),
+            ),
             [a, b2, ..] => {
                 let (ta, tb) = (&v.tiers[*a].id, &v.tiers[*b2].id);
-                report(FindingKind::Conflict, Some(ta), Some(tb), format!("阶次“{ta}”与“{tb}”同时适用"), format!("tiers '{ta}' and '{tb}' both apply"))
+                report(
+                    FindingKind::Conflict,
+                    Some(ta),
+                    Some(tb),
+                    format!("阶次“{ta}”与“{tb}”同时适用"),
+                    format!("tiers '{ta}' and '{tb}' both apply"),
+                )
             }
             [_] => {}
         }
@@ -205,20 +264,39 @@ fn check_version(b: &Benchmark, v: &Version, out: &mut Vec<Finding>) {
             let tid = Some(t.id.as_str());
             let extra = t.kinds.minus(c.kinds);
             if !extra.is_empty() {
-                report(FindingKind::KindNotAllowed, tid, None, format!("处罚种类“{}”超出法定种类", extra.zh()), format!("kind(s) '{}' not allowed by the statute", extra.en()));
+                report(
+                    FindingKind::KindNotAllowed,
+                    tid,
+                    None,
+                    format!("处罚种类“{}”超出法定种类", extra.zh()),
+                    format!("kind(s) '{}' not allowed by the statute", extra.en()),
+                );
             }
             let missing = c.mandatory.minus(t.kinds);
             if !missing.is_empty() {
-                report(FindingKind::MandatoryKindMissing, tid, None, format!("缺少法定必须并处的“{}”", missing.zh()), format!("omits mandatory kind(s) '{}'", missing.en()));
+                report(
+                    FindingKind::MandatoryKindMissing,
+                    tid,
+                    None,
+                    format!("缺少法定必须并处的“{}”", missing.zh()),
+                    format!("omits mandatory kind(s) '{}'", missing.en()),
+                );
             }
-            if let (Some(Ok(tr)), Some(Ok(sr))) = (t.fine.map(|f| f.range(&facts)), c.fine.map(|f| f.range(&facts))) {
+            if let (Some(Ok(tr)), Some(Ok(sr))) = (
+                t.fine.map(|f| f.range(&facts)),
+                c.fine.map(|f| f.range(&facts)),
+            ) {
                 if !tr.within(&sr) {
                     report(
                         FindingKind::OutOfRange,
                         tid,
                         None,
                         format!("阶次罚款{}元超出法定幅度{}元", tr.yuan(), sr.yuan()),
-                        format!("tier fine {} yuan lies outside the statutory {} yuan", tr.yuan(), sr.yuan()),
+                        format!(
+                            "tier fine {} yuan lies outside the statutory {} yuan",
+                            tr.yuan(),
+                            sr.yuan()
+                        ),
                     );
                 }
             }

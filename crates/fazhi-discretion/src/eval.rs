@@ -98,7 +98,10 @@ impl Benchmark {
     pub fn evaluate(&self, case: &Case) -> Result<Outcome, EvalError> {
         let f = &case.facts.values[..];
         if f.len() != self.facts.len() {
-            return Err(EvalError::FactCount { expected: self.facts.len(), got: f.len() });
+            return Err(EvalError::FactCount {
+                expected: self.facts.len(),
+                got: f.len(),
+            });
         }
         for (d, v) in self.facts.defs().iter().zip(f) {
             if *v < d.min || *v > d.max {
@@ -106,34 +109,73 @@ impl Benchmark {
             }
         }
         if case.decision < case.violation {
-            return Err(EvalError::DateOrder { zh: "决定日期早于违法行为发生日", en: "decision date is before the violation date" });
+            return Err(EvalError::DateOrder {
+                zh: "决定日期早于违法行为发生日",
+                en: "decision date is before the violation date",
+            });
         }
         let discovered = case.discovered.unwrap_or(case.decision);
         if discovered < case.violation || discovered > case.decision {
-            return Err(EvalError::DateOrder { zh: "发现日期应在违法行为发生日与决定日期之间", en: "discovery date must lie between the violation date and the decision date" });
+            return Err(EvalError::DateOrder {
+                zh: "发现日期应在违法行为发生日与决定日期之间",
+                en: "discovery date must lie between the violation date and the decision date",
+            });
         }
-        let vi = self.version_at(case.violation).ok_or_else(|| EvalError::NoVersion {
-            benchmark: self.id.clone(),
-            date: case.violation,
-            versions: self.versions.iter().map(|v| match v.until {
-                Some(u) => format!("{}..{}", v.from, u),
-                None => format!("{}..", v.from),
-            }).collect(),
-        })?;
+        let vi = self
+            .version_at(case.violation)
+            .ok_or_else(|| EvalError::NoVersion {
+                benchmark: self.id.clone(),
+                date: case.violation,
+                versions: self
+                    .versions
+                    .iter()
+                    .map(|v| match v.until {
+                        Some(u) => format!("{}..{}", v.from, u),
+                        None => format!("{}..", v.from),
+                    })
+                    .collect(),
+            })?;
         let v = &self.versions[vi];
 
         let ci = unique(v.clauses.iter().map(|c| c.when.eval(f))).map_err(|e| match e {
-            None => EvalError::Gap { benchmark: self.id.clone(), version: v.from, what_zh: "法定处罚条款", what_en: "statutory clause" },
-            Some((a, b)) => EvalError::Conflict { benchmark: self.id.clone(), version: v.from, a: format!("statutory[{a}]"), b: format!("statutory[{b}]") },
+            None => EvalError::Gap {
+                benchmark: self.id.clone(),
+                version: v.from,
+                what_zh: "法定处罚条款",
+                what_en: "statutory clause",
+            },
+            Some((a, b)) => EvalError::Conflict {
+                benchmark: self.id.clone(),
+                version: v.from,
+                a: format!("statutory[{a}]"),
+                b: format!("statutory[{b}]"),
+            },
         })?;
         let ti = unique(v.tiers.iter().map(|t| t.when.eval(f))).map_err(|e| match e {
-            None => EvalError::Gap { benchmark: self.id.clone(), version: v.from, what_zh: "裁量阶次", what_en: "discretion tier" },
-            Some((a, b)) => EvalError::Conflict { benchmark: self.id.clone(), version: v.from, a: format!("tier '{}'", v.tiers[a].id), b: format!("tier '{}'", v.tiers[b].id) },
+            None => EvalError::Gap {
+                benchmark: self.id.clone(),
+                version: v.from,
+                what_zh: "裁量阶次",
+                what_en: "discretion tier",
+            },
+            Some((a, b)) => EvalError::Conflict {
+                benchmark: self.id.clone(),
+                version: v.from,
+                a: format!("tier '{}'", v.tiers[a].id),
+                b: format!("tier '{}'", v.tiers[b].id),
+            },
         })?;
         let clause = &v.clauses[ci];
         let tier = &v.tiers[ti];
-        let overflow = |i: usize| EvalError::Overflow { fact: self.facts.defs()[i].name.clone() };
-        let range = |fine: &Option<Fine>| fine.as_ref().map(|x| x.range(f)).transpose().map_err(overflow);
+        let overflow = |i: usize| EvalError::Overflow {
+            fact: self.facts.defs()[i].name.clone(),
+        };
+        let range = |fine: &Option<Fine>| {
+            fine.as_ref()
+                .map(|x| x.range(f))
+                .transpose()
+                .map_err(overflow)
+        };
         let statutory_fine = range(&clause.fine)?;
         let tier_fine = range(&tier.fine)?;
 
@@ -143,7 +185,9 @@ impl Benchmark {
 
         // Art 36: five years only for life/health/financial safety *with* harm, and only for
         // violations under the 2021 law (the 1996 law's two years are lighter: Art 37).
-        let long = self.safety != Safety::None && harm != sf::HARM_NONE && edition_on(case.violation) == Edition::E2021;
+        let long = self.safety != Safety::None
+            && harm != sf::HARM_NONE
+            && edition_on(case.violation) == Edition::E2021;
         let limitation_years: u8 = if long { 5 } else { 2 };
 
         let mut out = Outcome {
@@ -171,7 +215,10 @@ impl Benchmark {
             Some(Rule::MentalIncapacity)
         } else if f[sf::NO_FAULT] != 0 && len == Edition::E2021 {
             Some(Rule::NoFault)
-        } else if tier.level == Level::Minor && f[sf::CORRECTED_IN_TIME] != 0 && harm == sf::HARM_NONE {
+        } else if tier.level == Level::Minor
+            && f[sf::CORRECTED_IN_TIME] != 0
+            && harm == sf::HARM_NONE
+        {
             Some(Rule::MinorCorrectedNoHarm)
         } else {
             None
@@ -185,7 +232,11 @@ impl Benchmark {
             return Ok(out);
         }
 
-        if len == Edition::E2021 && f[sf::FIRST_OFFENCE] != 0 && harm != sf::HARM_SERIOUS && f[sf::CORRECTED_IN_TIME] != 0 {
+        if len == Edition::E2021
+            && f[sf::FIRST_OFFENCE] != 0
+            && harm != sf::HARM_SERIOUS
+            && f[sf::CORRECTED_IN_TIME] != 0
+        {
             rules.insert(Rule::FirstOffenceMayWaive);
             out.waivable = true;
         }
@@ -198,12 +249,28 @@ impl Benchmark {
             }
         };
         ground((14..18).contains(&f[sf::AGE]), Rule::Age14To17, &mut rules);
-        ground(f[sf::LIMITED_CAPACITY] != 0 && len == Edition::E2021, Rule::LimitedCapacity, &mut rules);
-        ground(f[sf::ELIMINATED_HARM] != 0, Rule::EliminatedHarm, &mut rules);
+        ground(
+            f[sf::LIMITED_CAPACITY] != 0 && len == Edition::E2021,
+            Rule::LimitedCapacity,
+            &mut rules,
+        );
+        ground(
+            f[sf::ELIMINATED_HARM] != 0,
+            Rule::EliminatedHarm,
+            &mut rules,
+        );
         ground(f[sf::COERCED] != 0, Rule::Coerced, &mut rules);
-        ground(f[sf::CONFESSED] != 0 && len == Edition::E2021, Rule::Confessed, &mut rules);
+        ground(
+            f[sf::CONFESSED] != 0 && len == Edition::E2021,
+            Rule::Confessed,
+            &mut rules,
+        );
         ground(f[sf::MERITORIOUS] != 0, Rule::Meritorious, &mut rules);
-        ground(f[sf::OTHER_MITIGATION] != 0, Rule::OtherMitigation, &mut rules);
+        ground(
+            f[sf::OTHER_MITIGATION] != 0,
+            Rule::OtherMitigation,
+            &mut rules,
+        );
 
         let mut heavier = false;
         if f[sf::EMERGENCY] != 0 && edition_on(case.violation) == Edition::E2021 {
@@ -229,18 +296,27 @@ impl Benchmark {
             if grounds >= 2 {
                 rules.insert(Rule::SeveralGroundsMitigated);
                 out.adjustment = Adjustment::Mitigated;
-                out.fine = stat.map(|s| FenRange { min_fen: 0, max_fen: (s.min_fen - 1).max(0) });
+                out.fine = stat.map(|s| FenRange {
+                    min_fen: 0,
+                    max_fen: (s.min_fen - 1).max(0),
+                });
             } else {
                 out.adjustment = Adjustment::Lighter;
                 out.fine = match (stat, tier_fine) {
-                    (Some(s), Some(t)) => Some(FenRange { min_fen: s.min_fen, max_fen: t.max_fen.min(s.min_fen + share(s)).max(s.min_fen) }),
+                    (Some(s), Some(t)) => Some(FenRange {
+                        min_fen: s.min_fen,
+                        max_fen: t.max_fen.min(s.min_fen + share(s)).max(s.min_fen),
+                    }),
                     _ => None,
                 };
             }
         } else if heavier {
             out.adjustment = Adjustment::Heavier;
             out.fine = match (stat, tier_fine) {
-                (Some(s), Some(t)) => Some(FenRange { min_fen: t.min_fen.max(s.max_fen - share(s)).min(s.max_fen), max_fen: s.max_fen }),
+                (Some(s), Some(t)) => Some(FenRange {
+                    min_fen: t.min_fen.max(s.max_fen - share(s)).min(s.max_fen),
+                    max_fen: s.max_fen,
+                }),
                 _ => None,
             };
         }
@@ -257,7 +333,12 @@ impl Benchmark {
         pairs: &[(K, V)],
     ) -> Result<(Case, Outcome), EvalError> {
         let facts = self.facts.parse_pairs(pairs)?;
-        let case = Case { violation, decision, discovered, facts };
+        let case = Case {
+            violation,
+            decision,
+            discovered,
+            facts,
+        };
         let out = self.evaluate(&case)?;
         Ok((case, out))
     }
@@ -267,7 +348,9 @@ impl Benchmark {
 /// day if that day does not exist (29 February). No rest-day extension: this is not a period
 /// for a party to act in.
 pub fn limitation_end(violation: NaiveDate, years: u8) -> NaiveDate {
-    violation.checked_add_months(Months::new(12 * years as u32)).unwrap_or(NaiveDate::MAX)
+    violation
+        .checked_add_months(Months::new(12 * years as u32))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Same as `discovered > limitation_end(..)`, without the month arithmetic: comparing
@@ -276,7 +359,12 @@ pub fn limitation_end(violation: NaiveDate, years: u8) -> NaiveDate {
 #[inline]
 fn limitation_expired(violation: NaiveDate, years: u8, discovered: NaiveDate) -> bool {
     use chrono::Datelike;
-    (discovered.year(), discovered.month(), discovered.day()) > (violation.year() + years as i32, violation.month(), violation.day())
+    (discovered.year(), discovered.month(), discovered.day())
+        > (
+            violation.year() + years as i32,
+            violation.month(),
+            violation.day(),
+        )
 }
 
 /// The single `true` position, or `Err(None)` for none, `Err(Some((a, b)))` for two.
@@ -313,7 +401,9 @@ pub struct DecisionCheck {
 
 /// Parse a decided fine in yuan ("0" = no fine).
 pub fn parse_decided(text: &str) -> Result<i64, EvalError> {
-    parse_yuan(text).ok_or_else(|| EvalError::BadAmount { value: text.to_string() })
+    parse_yuan(text).ok_or_else(|| EvalError::BadAmount {
+        value: text.to_string(),
+    })
 }
 
 impl Outcome {
@@ -328,7 +418,11 @@ impl Outcome {
                     None => d == 0,
                 };
                 let stat = match self.statutory_fine {
-                    Some(s) => s.contains(d) || (self.mitigation_permitted && (0..s.min_fen).contains(&d)) || (d == 0 && self.waivable),
+                    Some(s) => {
+                        s.contains(d)
+                            || (self.mitigation_permitted && (0..s.min_fen).contains(&d))
+                            || (d == 0 && self.waivable)
+                    }
                     None => d == 0,
                 };
                 (rec, stat)
@@ -345,7 +439,15 @@ impl Outcome {
                 "The decided fine is outside what the law allows for this case: a written reason is required and legality review is advised.".to_string(),
             ),
         };
-        DecisionCheck { decided_fen: d, decided_yuan: format_yuan(d), within_recommendation: within_rec, within_statutory: within_stat, requires_reason: !within_rec, zh, en }
+        DecisionCheck {
+            decided_fen: d,
+            decided_yuan: format_yuan(d),
+            within_recommendation: within_rec,
+            within_statutory: within_stat,
+            requires_reason: !within_rec,
+            zh,
+            en,
+        }
     }
 }
 
@@ -361,7 +463,11 @@ mod tests {
             for years in [2u8, 5] {
                 let end = limitation_end(violation, years);
                 for d in [end.pred_opt().unwrap(), end, end.succ_opt().unwrap()] {
-                    assert_eq!(limitation_expired(violation, years, d), d > end, "{violation} {years} {d}");
+                    assert_eq!(
+                        limitation_expired(violation, years, d),
+                        d > end,
+                        "{violation} {years} {d}"
+                    );
                 }
             }
         }

@@ -119,7 +119,10 @@ impl Cond {
     pub fn new(node: Node) -> Self {
         let mut code = Vec::new();
         emit(&node, &mut code);
-        Cond { node, code: code.into_boxed_slice() }
+        Cond {
+            node,
+            code: code.into_boxed_slice(),
+        }
     }
 
     pub fn always() -> Self {
@@ -283,10 +286,17 @@ pub fn compile(src: &str, facts: &FactTable) -> Result<Cond, String> {
     if toks.is_empty() {
         return Err("empty condition".into());
     }
-    let mut p = Parser { toks, pos: 0, facts };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        facts,
+    };
     let c = p.or()?;
     if p.pos != p.toks.len() {
-        return Err(format!("unexpected {:?} after a complete condition", p.toks[p.pos]));
+        return Err(format!(
+            "unexpected {:?} after a complete condition",
+            p.toks[p.pos]
+        ));
     }
     Ok(Cond::new(c))
 }
@@ -306,7 +316,11 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Node::Const(false)) } else { Node::Any(v) })
+        Ok(if v.len() == 1 {
+            v.pop().unwrap_or(Node::Const(false))
+        } else {
+            Node::Any(v)
+        })
     }
     fn and(&mut self) -> Result<Node, String> {
         let mut v = vec![self.unary()?];
@@ -314,7 +328,11 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.unary()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Node::Const(true)) } else { Node::All(v) })
+        Ok(if v.len() == 1 {
+            v.pop().unwrap_or(Node::Const(true))
+        } else {
+            Node::All(v)
+        })
     }
     fn unary(&mut self) -> Result<Node, String> {
         match self.bump() {
@@ -366,7 +384,9 @@ impl Parser<'_> {
                 let mut vals = Vec::new();
                 loop {
                     match self.bump() {
-                        Some(Tok::Ident(w)) | Some(Tok::Num(w)) => vals.push(literal(&name, &def.kind, &w)?),
+                        Some(Tok::Ident(w)) | Some(Tok::Num(w)) => {
+                            vals.push(literal(&name, &def.kind, &w)?)
+                        }
                         Some(Tok::RBracket) if vals.is_empty() => break,
                         _ => return Err("malformed 'in [...]' list".into()),
                     }
@@ -380,7 +400,9 @@ impl Parser<'_> {
             }
             _ => match def.kind {
                 FactKind::Bool => Ok(Node::Fact(idx)),
-                _ => Err(format!("'{name}' is not a yes/no fact; compare it with a value")),
+                _ => Err(format!(
+                    "'{name}' is not a yes/no fact; compare it with a value"
+                )),
             },
         }
     }
@@ -391,10 +413,13 @@ fn literal(name: &str, kind: &FactKind, lit: &str) -> Result<i64, String> {
         FactKind::Bool => match lit {
             "true" => Ok(1),
             "false" => Ok(0),
-            _ => Err(format!("'{name}' is yes/no; compare with true or false, not '{lit}'")),
+            _ => Err(format!(
+                "'{name}' is yes/no; compare with true or false, not '{lit}'"
+            )),
         },
-        FactKind::Money => parse_hundredths(lit)
-            .ok_or_else(|| format!("'{lit}' is not a yuan amount (at most two decimals) for '{name}'")),
+        FactKind::Money => parse_hundredths(lit).ok_or_else(|| {
+            format!("'{lit}' is not a yuan amount (at most two decimals) for '{name}'")
+        }),
         FactKind::Integer { .. } => lit
             .replace('_', "")
             .parse::<i64>()
@@ -416,7 +441,12 @@ mod tests {
         FactTable::with_file_facts(vec![
             FactDef::new("value", FactKind::Money),
             FactDef::new("days", FactKind::Integer { unit: "day".into() }),
-            FactDef::new("party", FactKind::Enum { values: vec!["individual".into(), "unit".into()] }),
+            FactDef::new(
+                "party",
+                FactKind::Enum {
+                    values: vec!["individual".into(), "unit".into()],
+                },
+            ),
         ])
         .unwrap()
     }
@@ -424,7 +454,11 @@ mod tests {
     #[test]
     fn compiles_and_evaluates() {
         let t = table();
-        let c = compile("value < 10000 && (days > 30 or party == unit) && !first_offence", &t).unwrap();
+        let c = compile(
+            "value < 10000 && (days > 30 or party == unit) && !first_offence",
+            &t,
+        )
+        .unwrap();
         let mut f = t.defaults();
         let (v, _) = t.lookup("value").unwrap();
         let (d, _) = t.lookup("days").unwrap();
@@ -464,7 +498,18 @@ mod tests {
     #[test]
     fn rejects_bad_conditions() {
         let t = table();
-        for bad in ["", "nope > 1", "value", "party < unit", "days > 1.5", "value < 1.234", "(days > 1", "days > 1 days", "harm == huge", "first_offence == 2"] {
+        for bad in [
+            "",
+            "nope > 1",
+            "value",
+            "party < unit",
+            "days > 1.5",
+            "value < 1.234",
+            "(days > 1",
+            "days > 1 days",
+            "harm == huge",
+            "first_offence == 2",
+        ] {
             assert!(compile(bad, &t).is_err(), "{bad}");
         }
     }

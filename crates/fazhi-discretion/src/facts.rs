@@ -16,10 +16,14 @@ use serde::Serialize;
 pub enum FactKind {
     Bool,
     /// A whole number: a count, a duration, an age, a quantity in `unit`.
-    Integer { unit: String },
+    Integer {
+        unit: String,
+    },
     /// An amount of money: yuan in files and on the command line, fen inside.
     Money,
-    Enum { values: Vec<String> },
+    Enum {
+        values: Vec<String>,
+    },
 }
 
 impl FactKind {
@@ -66,7 +70,16 @@ impl FactDef {
             FactKind::Money => (0, MONEY_MAX_FEN),
             FactKind::Integer { .. } => (0, INTEGER_MAX),
         };
-        FactDef { name: name.into(), kind, zh: String::new(), en: String::new(), default: None, min, max, standard: false }
+        FactDef {
+            name: name.into(),
+            kind,
+            zh: String::new(),
+            en: String::new(),
+            default: None,
+            min,
+            max,
+            standard: false,
+        }
     }
 
     /// Render a stored value the way a person writes it.
@@ -75,7 +88,10 @@ impl FactDef {
             FactKind::Bool => (v != 0).to_string(),
             FactKind::Money => format_yuan(v),
             FactKind::Integer { .. } => v.to_string(),
-            FactKind::Enum { values } => values.get(v as usize).cloned().unwrap_or_else(|| format!("#{v}")),
+            FactKind::Enum { values } => values
+                .get(v as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("#{v}")),
         }
     }
 
@@ -96,7 +112,9 @@ impl FactDef {
             },
             FactKind::Money => parse_yuan(t).ok_or_else(wrong)?,
             FactKind::Integer { .. } => t.parse::<i64>().map_err(|_| wrong())?,
-            FactKind::Enum { values } => values.iter().position(|x| x == t).ok_or_else(wrong)? as i64,
+            FactKind::Enum { values } => {
+                values.iter().position(|x| x == t).ok_or_else(wrong)? as i64
+            }
         };
         self.check(v)?;
         Ok(v)
@@ -153,26 +171,72 @@ fn standard_facts() -> Vec<FactDef> {
             default: Some(18),
             max: 150,
             standard: true,
-            ..FactDef::new("age", FactKind::Integer { unit: "year".into() })
+            ..FactDef::new(
+                "age",
+                FactKind::Integer {
+                    unit: "year".into(),
+                },
+            )
         },
         FactDef {
             zh: "危害后果：none 无 / minor 轻微 / serious 较重以上".into(),
             en: "harm caused: none / minor / serious".into(),
             default: None,
             standard: true,
-            ..FactDef::new("harm", FactKind::Enum { values: vec!["none".into(), "minor".into(), "serious".into()] })
+            ..FactDef::new(
+                "harm",
+                FactKind::Enum {
+                    values: vec!["none".into(), "minor".into(), "serious".into()],
+                },
+            )
         },
         b("corrected_in_time", "及时改正", "corrected promptly"),
         b("first_offence", "初次违法", "first offence"),
-        b("no_fault", "有证据足以证明没有主观过错", "evidence proves no subjective fault"),
-        b("mental_incapacity", "精神病人、智力残疾人在不能辨认或者不能控制自己行为时违法", "mental incapacity at the time (could not recognise or control own conduct)"),
-        b("limited_capacity", "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人", "party with limited capacity (not fully lost)"),
-        b("eliminated_harm", "主动消除或者减轻违法行为危害后果", "eliminated or reduced the harm on own initiative"),
-        b("coerced", "受他人胁迫或者诱骗实施违法行为", "coerced or deceived into the violation"),
-        b("confessed", "主动供述行政机关尚未掌握的违法行为", "confessed violations the agency did not know of"),
-        b("meritorious", "配合行政机关查处违法行为有立功表现", "meritorious cooperation with the investigation"),
-        b("other_mitigation", "法律、法规、规章规定的其他应当从轻或者减轻情形", "other lighter/mitigated ground in a law, regulation or rule"),
-        b("emergency", "违反突发事件应对措施（重大传染病疫情等突发事件期间）", "violated emergency-response measures during an emergency"),
+        b(
+            "no_fault",
+            "有证据足以证明没有主观过错",
+            "evidence proves no subjective fault",
+        ),
+        b(
+            "mental_incapacity",
+            "精神病人、智力残疾人在不能辨认或者不能控制自己行为时违法",
+            "mental incapacity at the time (could not recognise or control own conduct)",
+        ),
+        b(
+            "limited_capacity",
+            "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人",
+            "party with limited capacity (not fully lost)",
+        ),
+        b(
+            "eliminated_harm",
+            "主动消除或者减轻违法行为危害后果",
+            "eliminated or reduced the harm on own initiative",
+        ),
+        b(
+            "coerced",
+            "受他人胁迫或者诱骗实施违法行为",
+            "coerced or deceived into the violation",
+        ),
+        b(
+            "confessed",
+            "主动供述行政机关尚未掌握的违法行为",
+            "confessed violations the agency did not know of",
+        ),
+        b(
+            "meritorious",
+            "配合行政机关查处违法行为有立功表现",
+            "meritorious cooperation with the investigation",
+        ),
+        b(
+            "other_mitigation",
+            "法律、法规、规章规定的其他应当从轻或者减轻情形",
+            "other lighter/mitigated ground in a law, regulation or rule",
+        ),
+        b(
+            "emergency",
+            "违反突发事件应对措施（重大传染病疫情等突发事件期间）",
+            "violated emergency-response measures during an emergency",
+        ),
     ]
 }
 
@@ -190,12 +254,18 @@ impl FactTable {
         let mut defs = standard_facts();
         for f in file {
             if defs.iter().any(|d| d.name == f.name) {
-                return Err(format!("fact '{}' is declared twice or shadows a standard fact", f.name));
+                return Err(format!(
+                    "fact '{}' is declared twice or shadows a standard fact",
+                    f.name
+                ));
             }
             defs.push(f);
         }
         if defs.len() > MAX_FACTS {
-            return Err(format!("at most {} facts of its own per benchmark", MAX_FACTS - std_facts::COUNT));
+            return Err(format!(
+                "at most {} facts of its own per benchmark",
+                MAX_FACTS - std_facts::COUNT
+            ));
         }
         Ok(FactTable { defs })
     }
@@ -214,12 +284,18 @@ impl FactTable {
     /// Defaults, with 0 standing in for facts that have none (used by the load checks for
     /// facts no condition reads).
     pub fn defaults(&self) -> Vec<i64> {
-        self.defs.iter().map(|d| d.default.unwrap_or(d.min)).collect()
+        self.defs
+            .iter()
+            .map(|d| d.default.unwrap_or(d.min))
+            .collect()
     }
 
     /// Build a case's facts from `name=value` texts. Unknown names, wrong types, duplicates and
     /// missing required facts are errors naming the fact.
-    pub fn parse_pairs<K: AsRef<str>, V: AsRef<str>>(&self, pairs: &[(K, V)]) -> Result<Facts, EvalError> {
+    pub fn parse_pairs<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        pairs: &[(K, V)],
+    ) -> Result<Facts, EvalError> {
         let mut values = self.defaults();
         let mut given = 0u64;
         for (k, v) in pairs {
@@ -229,7 +305,9 @@ impl FactTable {
                 known: self.defs.iter().map(|d| d.name.clone()).collect(),
             })?;
             if given & (1 << i) != 0 {
-                return Err(EvalError::DuplicateFact { fact: k.to_string() });
+                return Err(EvalError::DuplicateFact {
+                    fact: k.to_string(),
+                });
             }
             values[i] = def.parse(v.as_ref())?;
             given |= 1 << i;
@@ -241,11 +319,18 @@ impl FactTable {
     /// domain, every required fact given.
     pub fn complete(&self, facts: Facts) -> Result<Facts, EvalError> {
         if facts.values.len() != self.defs.len() {
-            return Err(EvalError::FactCount { expected: self.defs.len(), got: facts.values.len() });
+            return Err(EvalError::FactCount {
+                expected: self.defs.len(),
+                got: facts.values.len(),
+            });
         }
         for (i, d) in self.defs.iter().enumerate() {
             if d.default.is_none() && facts.given & (1 << i) == 0 {
-                return Err(EvalError::MissingFact { fact: d.name.clone(), zh: d.zh.clone(), en: d.en.clone() });
+                return Err(EvalError::MissingFact {
+                    fact: d.name.clone(),
+                    zh: d.zh.clone(),
+                    en: d.en.clone(),
+                });
             }
             d.check(facts.values[i])?;
         }

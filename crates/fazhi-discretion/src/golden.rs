@@ -76,9 +76,13 @@ fn day(s: &str) -> Result<NaiveDate, String> {
 /// Run a case file against a benchmark. Returns one message per failing case (empty = pass)
 /// and the number of cases run.
 pub fn run(b: &Benchmark, cases_text: &str) -> Result<(usize, Vec<String>), String> {
-    let file: CaseFile = toml::from_str(cases_text).map_err(|e| format!("malformed case file: {e}"))?;
+    let file: CaseFile =
+        toml::from_str(cases_text).map_err(|e| format!("malformed case file: {e}"))?;
     if file.benchmark != b.id {
-        return Err(format!("case file is for '{}', not '{}'", file.benchmark, b.id));
+        return Err(format!(
+            "case file is for '{}', not '{}'",
+            file.benchmark, b.id
+        ));
     }
     let mut failures = Vec::new();
     for c in &file.cases {
@@ -90,7 +94,11 @@ pub fn run(b: &Benchmark, cases_text: &str) -> Result<(usize, Vec<String>), Stri
 }
 
 fn run_one(b: &Benchmark, c: &GoldenCase) -> Result<(), String> {
-    let pairs: Vec<(String, String)> = c.facts.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
+    let pairs: Vec<(String, String)> = c
+        .facts
+        .iter()
+        .map(|(k, v)| (k.clone(), value_text(v)))
+        .collect();
     let discovered = c.discovered.as_deref().map(day).transpose()?;
     let res = b.evaluate_pairs(day(&c.violation)?, day(&c.decision)?, discovered, &pairs);
     let e = &c.expect;
@@ -100,7 +108,12 @@ fn run_one(b: &Benchmark, c: &GoldenCase) -> Result<(), String> {
         (Ok(_), Some(code)) => return Err(format!("expected error '{code}', got a result")),
         (Ok(x), None) => x,
     };
-    let decided = c.decided.as_deref().map(parse_decided).transpose().map_err(|e| e.to_string())?;
+    let decided = c
+        .decided
+        .as_deref()
+        .map(parse_decided)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let r = b.report(&case, &out, decided);
     let mut diffs = Vec::new();
     let mut cmp = |what: &str, want: String, got: String| {
@@ -115,15 +128,33 @@ fn run_one(b: &Benchmark, c: &GoldenCase) -> Result<(), String> {
         cmp("tier", t.clone(), r.tier.id.clone());
     }
     if let Some(a) = &e.adjustment {
-        cmp("adjustment", a.clone(), format!("{:?}", r.adjustment).to_lowercase().replace("nopenalty", "no_penalty"));
+        cmp(
+            "adjustment",
+            a.clone(),
+            format!("{:?}", r.adjustment)
+                .to_lowercase()
+                .replace("nopenalty", "no_penalty"),
+        );
     }
     if let Some(f) = &e.fine {
-        let want = f.iter().map(|x| parse_yuan(x).map(crate::money::format_yuan).unwrap_or_else(|| x.clone())).collect::<Vec<_>>().join("–");
+        let want = f
+            .iter()
+            .map(|x| {
+                parse_yuan(x)
+                    .map(crate::money::format_yuan)
+                    .unwrap_or_else(|| x.clone())
+            })
+            .collect::<Vec<_>>()
+            .join("–");
         let got = r.recommended_fine.map(|x| x.yuan()).unwrap_or_default();
         cmp("fine", want, got);
     }
     if let Some(k) = &e.kinds {
-        let got: Vec<String> = r.kinds.iter().map(|k| format!("{k:?}").to_lowercase()).collect();
+        let got: Vec<String> = r
+            .kinds
+            .iter()
+            .map(|k| format!("{k:?}").to_lowercase())
+            .collect();
         cmp("kinds", k.join(","), got.join(","));
     }
     if let Some(rs) = &e.rules {
@@ -137,13 +168,31 @@ fn run_one(b: &Benchmark, c: &GoldenCase) -> Result<(), String> {
         cmp("waivable", w.to_string(), r.waivable.to_string());
     }
     if let Some(y) = e.limitation_years {
-        cmp("limitation_years", y.to_string(), r.limitation_years.to_string());
+        cmp(
+            "limitation_years",
+            y.to_string(),
+            r.limitation_years.to_string(),
+        );
     }
     if let Some(q) = e.requires_reason {
-        cmp("requires_reason", q.to_string(), r.decision.as_ref().map(|d| d.requires_reason.to_string()).unwrap_or_else(|| "no decision given".into()));
+        cmp(
+            "requires_reason",
+            q.to_string(),
+            r.decision
+                .as_ref()
+                .map(|d| d.requires_reason.to_string())
+                .unwrap_or_else(|| "no decision given".into()),
+        );
     }
     if let Some(q) = e.within_statutory {
-        cmp("within_statutory", q.to_string(), r.decision.as_ref().map(|d| d.within_statutory.to_string()).unwrap_or_else(|| "no decision given".into()));
+        cmp(
+            "within_statutory",
+            q.to_string(),
+            r.decision
+                .as_ref()
+                .map(|d| d.within_statutory.to_string())
+                .unwrap_or_else(|| "no decision given".into()),
+        );
     }
     if diffs.is_empty() {
         Ok(())

@@ -36,7 +36,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Warning, Kind::Fine, Kind::Confiscation, Kind::Suspension, Kind::Revocation];
+    pub const ALL: [Kind; 5] = [
+        Kind::Warning,
+        Kind::Fine,
+        Kind::Confiscation,
+        Kind::Suspension,
+        Kind::Revocation,
+    ];
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -81,13 +87,24 @@ impl KindSet {
         KindSet(self.0 & !other.0)
     }
     pub fn kinds(self) -> Vec<Kind> {
-        Kind::ALL.into_iter().filter(|k| self.contains(*k)).collect()
+        Kind::ALL
+            .into_iter()
+            .filter(|k| self.contains(*k))
+            .collect()
     }
     pub fn zh(self) -> String {
-        self.kinds().iter().map(|k| k.zh()).collect::<Vec<_>>().join("、")
+        self.kinds()
+            .iter()
+            .map(|k| k.zh())
+            .collect::<Vec<_>>()
+            .join("、")
     }
     pub fn en(self) -> String {
-        self.kinds().iter().map(|k| k.en()).collect::<Vec<_>>().join(", ")
+        self.kinds()
+            .iter()
+            .map(|k| k.en())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -278,7 +295,10 @@ impl Fine {
     #[inline]
     pub fn range(&self, facts: &[i64]) -> Result<FenRange, usize> {
         match *self {
-            Fine::Amount { min, max } => Ok(FenRange { min_fen: min, max_fen: max }),
+            Fine::Amount { min, max } => Ok(FenRange {
+                min_fen: min,
+                max_fen: max,
+            }),
             Fine::Times { min, max, of } => {
                 let base = *facts.get(of).ok_or(of)?;
                 // i64 first (the common case, and 128-bit division is slow); i128 on overflow.
@@ -287,10 +307,16 @@ impl Fine {
                     _ => {
                         let lo = (base as i128 * min as i128 + 99).div_euclid(100);
                         let hi = (base as i128 * max as i128).div_euclid(100);
-                        (i64::try_from(lo).map_err(|_| of)?, i64::try_from(hi).map_err(|_| of)?)
+                        (
+                            i64::try_from(lo).map_err(|_| of)?,
+                            i64::try_from(hi).map_err(|_| of)?,
+                        )
                     }
                 };
-                Ok(FenRange { min_fen: lo, max_fen: hi.max(lo) })
+                Ok(FenRange {
+                    min_fen: lo,
+                    max_fen: hi.max(lo),
+                })
             }
         }
     }
@@ -365,7 +391,12 @@ pub const MAX_HEAVIER: usize = 8;
 
 fn date(source: &str, place: &str, s: &str) -> Result<NaiveDate, LoadError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        LoadError::new(source, place, format!("日期“{s}”格式应为 YYYY-MM-DD"), format!("date '{s}' must be YYYY-MM-DD"))
+        LoadError::new(
+            source,
+            place,
+            format!("日期“{s}”格式应为 YYYY-MM-DD"),
+            format!("date '{s}' must be YYYY-MM-DD"),
+        )
     })
 }
 
@@ -389,49 +420,111 @@ impl Benchmark {
 
     pub fn from_raw(src: &str, raw: RawBenchmark) -> Result<Benchmark, LoadError> {
         let err = |place: &str, zh: String, en: String| LoadError::new(src, place, zh, en);
-        if raw.id.trim().is_empty() || !raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(err("id", "编号只能由字母、数字、-、_ 组成".into(), "id must be letters, digits, '-' or '_'".into()));
+        if raw.id.trim().is_empty()
+            || !raw
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(err(
+                "id",
+                "编号只能由字母、数字、-、_ 组成".into(),
+                "id must be letters, digits, '-' or '_'".into(),
+            ));
         }
         let mut defs = Vec::new();
         for f in &raw.facts {
             let place = format!("facts[{}]", f.name);
-            if f.name.is_empty() || !f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || f.name.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(err(&place, "事实名只能由字母、数字、_ 组成".into(), "fact names are letters, digits and '_'".into()));
+            if f.name.is_empty()
+                || !f
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || f.name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                return Err(err(
+                    &place,
+                    "事实名只能由字母、数字、_ 组成".into(),
+                    "fact names are letters, digits and '_'".into(),
+                ));
             }
             let kind = match f.kind.as_str() {
                 "bool" => FactKind::Bool,
                 "money" => FactKind::Money,
-                "integer" => FactKind::Integer { unit: f.unit.clone().unwrap_or_default() },
+                "integer" => FactKind::Integer {
+                    unit: f.unit.clone().unwrap_or_default(),
+                },
                 "enum" => match &f.values {
                     Some(v) if !v.is_empty() => FactKind::Enum { values: v.clone() },
-                    _ => return Err(err(&place, "枚举事实须列出 values".into(), "an enum fact needs `values`".into())),
+                    _ => {
+                        return Err(err(
+                            &place,
+                            "枚举事实须列出 values".into(),
+                            "an enum fact needs `values`".into(),
+                        ))
+                    }
                 },
                 other => {
-                    return Err(err(&place, format!("未知事实类型“{other}”（bool/integer/money/enum）"), format!("unknown fact type '{other}' (bool/integer/money/enum)")))
+                    return Err(err(
+                        &place,
+                        format!("未知事实类型“{other}”（bool/integer/money/enum）"),
+                        format!("unknown fact type '{other}' (bool/integer/money/enum)"),
+                    ))
                 }
             };
-            let mut def = FactDef { zh: f.zh.clone(), en: f.en.clone(), ..FactDef::new(&f.name, kind) };
+            let mut def = FactDef {
+                zh: f.zh.clone(),
+                en: f.en.clone(),
+                ..FactDef::new(&f.name, kind)
+            };
             if let Some(m) = f.min {
-                def.min = if def.kind == FactKind::Money { m.saturating_mul(100) } else { m };
+                def.min = if def.kind == FactKind::Money {
+                    m.saturating_mul(100)
+                } else {
+                    m
+                };
             }
             if let Some(m) = f.max {
-                def.max = if def.kind == FactKind::Money { m.saturating_mul(100) } else { m };
+                def.max = if def.kind == FactKind::Money {
+                    m.saturating_mul(100)
+                } else {
+                    m
+                };
             }
             if def.min > def.max || def.min < 0 && def.kind == FactKind::Money {
-                return Err(err(&place, "取值范围 min > max".into(), "domain has min > max".into()));
+                return Err(err(
+                    &place,
+                    "取值范围 min > max".into(),
+                    "domain has min > max".into(),
+                ));
             }
             if let Some(d) = &f.default {
                 let text = match d {
                     toml::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                def.default = Some(def.parse(&text).map_err(|e| err(&place, format!("默认值无效：{e}"), format!("bad default: {e}")))?);
+                def.default = Some(def.parse(&text).map_err(|e| {
+                    err(
+                        &place,
+                        format!("默认值无效：{e}"),
+                        format!("bad default: {e}"),
+                    )
+                })?);
             }
             defs.push(def);
         }
-        let facts = FactTable::with_file_facts(defs).map_err(|e| err("facts", format!("事实表错误：{e}"), e))?;
+        let facts = FactTable::with_file_facts(defs)
+            .map_err(|e| err("facts", format!("事实表错误：{e}"), e))?;
 
-        let cond = |place: &str, s: &str| compile(s, &facts).map_err(|e| err(place, format!("条件“{s}”无效：{e}"), format!("bad condition '{s}': {e}")));
+        let cond = |place: &str, s: &str| {
+            compile(s, &facts).map_err(|e| {
+                err(
+                    place,
+                    format!("条件“{s}”无效：{e}"),
+                    format!("bad condition '{s}': {e}"),
+                )
+            })
+        };
         let fine = |place: &str, f: &Option<RawFine>| -> Result<Option<Fine>, LoadError> {
             let Some(f) = f else { return Ok(None) };
             let pair = |p: &[RawNumber; 2]| -> Result<(i64, i64), LoadError> {
@@ -439,7 +532,11 @@ impl Benchmark {
                 let hi = p[1].hundredths();
                 match (lo, hi) {
                     (Some(a), Some(b)) if a <= b => Ok((a, b)),
-                    _ => Err(err(place, "罚款幅度应为 [下限, 上限]，非负，最多两位小数".into(), "a fine range is [min, max], non-negative, at most two decimals".into())),
+                    _ => Err(err(
+                        place,
+                        "罚款幅度应为 [下限, 上限]，非负，最多两位小数".into(),
+                        "a fine range is [min, max], non-negative, at most two decimals".into(),
+                    )),
                 }
             };
             match (&f.yuan, &f.times, &f.of) {
@@ -449,18 +546,37 @@ impl Benchmark {
                 }
                 (None, Some(p), Some(of)) => {
                     let (min, max) = pair(p)?;
-                    let (i, d) = facts.lookup(of).ok_or_else(|| err(place, format!("倍数基数“{of}”不是已声明的事实"), format!("multiple basis '{of}' is not a declared fact")))?;
+                    let (i, d) = facts.lookup(of).ok_or_else(|| {
+                        err(
+                            place,
+                            format!("倍数基数“{of}”不是已声明的事实"),
+                            format!("multiple basis '{of}' is not a declared fact"),
+                        )
+                    })?;
                     if d.kind != FactKind::Money {
-                        return Err(err(place, format!("倍数基数“{of}”须为金额事实"), format!("multiple basis '{of}' must be a money fact")));
+                        return Err(err(
+                            place,
+                            format!("倍数基数“{of}”须为金额事实"),
+                            format!("multiple basis '{of}' must be a money fact"),
+                        ));
                     }
                     Ok(Some(Fine::Times { min, max, of: i }))
                 }
-                _ => Err(err(place, "罚款须写 yuan = [下限, 上限]，或 times = [下限, 上限] 加 of = 事实".into(), "a fine is either `yuan = [min, max]` or `times = [min, max]` with `of = FACT`".into())),
+                _ => Err(err(
+                    place,
+                    "罚款须写 yuan = [下限, 上限]，或 times = [下限, 上限] 加 of = 事实".into(),
+                    "a fine is either `yuan = [min, max]` or `times = [min, max]` with `of = FACT`"
+                        .into(),
+                )),
             }
         };
 
         if raw.versions.is_empty() {
-            return Err(err("versions", "至少需要一个版本".into(), "at least one version is required".into()));
+            return Err(err(
+                "versions",
+                "至少需要一个版本".into(),
+                "at least one version is required".into(),
+            ));
         }
         let mut versions = Vec::new();
         for v in &raw.versions {
@@ -468,28 +584,53 @@ impl Benchmark {
             let from = date(src, &vp, &v.from)?;
             let until = v.until.as_deref().map(|u| date(src, &vp, u)).transpose()?;
             if until.is_some_and(|u| u < from) {
-                return Err(err(&vp, "until 早于 from".into(), "`until` is before `from`".into()));
+                return Err(err(
+                    &vp,
+                    "until 早于 from".into(),
+                    "`until` is before `from`".into(),
+                ));
             }
             if v.statutory.is_empty() || v.tiers.is_empty() {
-                return Err(err(&vp, "每个版本须有 statutory 与 tiers".into(), "each version needs `statutory` and `tiers`".into()));
+                return Err(err(
+                    &vp,
+                    "每个版本须有 statutory 与 tiers".into(),
+                    "each version needs `statutory` and `tiers`".into(),
+                ));
             }
             let mut clauses = Vec::new();
             for (i, c) in v.statutory.iter().enumerate() {
                 let p = format!("{vp}.statutory[{i}]");
                 if c.kinds.is_empty() {
-                    return Err(err(&p, "法定处罚种类不能为空".into(), "statutory kinds must not be empty".into()));
+                    return Err(err(
+                        &p,
+                        "法定处罚种类不能为空".into(),
+                        "statutory kinds must not be empty".into(),
+                    ));
                 }
                 let kinds = KindSet::from_kinds(&c.kinds);
                 let mandatory = KindSet::from_kinds(&c.mandatory);
                 if !mandatory.is_subset(kinds) {
-                    return Err(err(&p, "mandatory 须为 kinds 的子集".into(), "`mandatory` must be a subset of `kinds`".into()));
+                    return Err(err(
+                        &p,
+                        "mandatory 须为 kinds 的子集".into(),
+                        "`mandatory` must be a subset of `kinds`".into(),
+                    ));
                 }
                 let fine = fine(&p, &c.fine)?;
                 if fine.is_some() != kinds.contains(Kind::Fine) {
-                    return Err(err(&p, "有罚款种类时须写罚款幅度，反之亦然".into(), "a `fine` range goes with the `fine` kind and only with it".into()));
+                    return Err(err(
+                        &p,
+                        "有罚款种类时须写罚款幅度，反之亦然".into(),
+                        "a `fine` range goes with the `fine` kind and only with it".into(),
+                    ));
                 }
                 clauses.push(Clause {
-                    when: c.when.as_deref().map(|w| cond(&format!("{p}.when"), w)).transpose()?.unwrap_or_else(Cond::always),
+                    when: c
+                        .when
+                        .as_deref()
+                        .map(|w| cond(&format!("{p}.when"), w))
+                        .transpose()?
+                        .unwrap_or_else(Cond::always),
                     when_src: c.when.clone(),
                     kinds,
                     mandatory,
@@ -505,7 +646,11 @@ impl Benchmark {
                 let kinds = KindSet::from_kinds(&t.kinds);
                 let fine = fine(&p, &t.fine)?;
                 if fine.is_some() != kinds.contains(Kind::Fine) {
-                    return Err(err(&p, "有罚款种类时须写罚款幅度，反之亦然".into(), "a `fine` range goes with the `fine` kind and only with it".into()));
+                    return Err(err(
+                        &p,
+                        "有罚款种类时须写罚款幅度，反之亦然".into(),
+                        "a `fine` range goes with the `fine` kind and only with it".into(),
+                    ));
                 }
                 tiers.push(Tier {
                     id: t.id.clone(),
@@ -519,13 +664,24 @@ impl Benchmark {
                 });
             }
             if v.heavier.len() > MAX_HEAVIER {
-                return Err(err(&vp, format!("从重情节至多 {MAX_HEAVIER} 条"), format!("at most {MAX_HEAVIER} heavier grounds")));
+                return Err(err(
+                    &vp,
+                    format!("从重情节至多 {MAX_HEAVIER} 条"),
+                    format!("at most {MAX_HEAVIER} heavier grounds"),
+                ));
             }
             let heavier = v
                 .heavier
                 .iter()
                 .enumerate()
-                .map(|(i, h)| Ok(Heavier { when: cond(&format!("{vp}.heavier[{i}]"), &h.when)?, when_src: h.when.clone(), zh: h.zh.clone(), en: h.en.clone() }))
+                .map(|(i, h)| {
+                    Ok(Heavier {
+                        when: cond(&format!("{vp}.heavier[{i}]"), &h.when)?,
+                        when_src: h.when.clone(),
+                        zh: h.zh.clone(),
+                        en: h.en.clone(),
+                    })
+                })
                 .collect::<Result<Vec<_>, LoadError>>()?;
             versions.push(Version {
                 from,
@@ -546,7 +702,11 @@ impl Benchmark {
                 match versions[i].until {
                     None => versions[i].until = Some(last),
                     Some(u) if u >= next => {
-                        return Err(err(&format!("versions[{}]", versions[i].from), format!("与自 {next} 起的版本重叠"), format!("overlaps the version from {next}")));
+                        return Err(err(
+                            &format!("versions[{}]", versions[i].from),
+                            format!("与自 {next} 起的版本重叠"),
+                            format!("overlaps the version from {next}"),
+                        ));
                     }
                     _ => {}
                 }

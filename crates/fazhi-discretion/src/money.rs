@@ -16,7 +16,11 @@ pub fn parse_yuan(text: &str) -> Option<i64> {
 
 /// Parse a non-negative decimal with at most two decimals into hundredths.
 pub fn parse_hundredths(text: &str) -> Option<i64> {
-    let t: String = text.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
     if t.is_empty() {
         return None;
     }
@@ -34,7 +38,11 @@ pub fn parse_hundredths(text: &str) -> Option<i64> {
         return None;
     }
     let i: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut f: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut f: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     if frac.len() == 1 {
         f *= 10;
     }
@@ -70,7 +78,11 @@ impl FenRange {
         outer.min_fen <= self.min_fen && self.max_fen <= outer.max_fen
     }
     pub fn yuan(&self) -> String {
-        format!("{}–{}", format_yuan(self.min_fen), format_yuan(self.max_fen))
+        format!(
+            "{}–{}",
+            format_yuan(self.min_fen),
+            format_yuan(self.max_fen)
+        )
     }
 }
 

@@ -112,30 +112,101 @@ impl Rule {
     pub fn article(self, e: Edition) -> (&'static str, &'static str) {
         use Edition::*;
         match (self, e) {
-            (Rule::LimitationExpired, E2021) => ("《行政处罚法》（2021）第三十六条", "Administrative Penalty Law (2021) Art 36"),
-            (Rule::LimitationExpired, E1996) => ("《行政处罚法》（1996）第二十九条", "Administrative Penalty Law (1996) Art 29"),
-            (Rule::Under14 | Rule::Age14To17, E2021) => ("《行政处罚法》（2021）第三十条", "Administrative Penalty Law (2021) Art 30"),
-            (Rule::Under14 | Rule::Age14To17, E1996) => ("《行政处罚法》（1996）第二十五条", "Administrative Penalty Law (1996) Art 25"),
-            (Rule::MentalIncapacity, E2021) => ("《行政处罚法》（2021）第三十一条", "Administrative Penalty Law (2021) Art 31"),
-            (Rule::MentalIncapacity, E1996) => ("《行政处罚法》（1996）第二十六条", "Administrative Penalty Law (1996) Art 26"),
-            (Rule::LimitedCapacity, _) => ("《行政处罚法》（2021）第三十一条", "Administrative Penalty Law (2021) Art 31"),
-            (Rule::NoFault, _) => ("《行政处罚法》（2021）第三十三条第二款", "Administrative Penalty Law (2021) Art 33(2)"),
-            (Rule::MinorCorrectedNoHarm, E2021) => ("《行政处罚法》（2021）第三十三条第一款", "Administrative Penalty Law (2021) Art 33(1)"),
-            (Rule::MinorCorrectedNoHarm, E1996) => ("《行政处罚法》（1996）第二十七条第二款", "Administrative Penalty Law (1996) Art 27(2)"),
-            (Rule::FirstOffenceMayWaive, _) => ("《行政处罚法》（2021）第三十三条第一款", "Administrative Penalty Law (2021) Art 33(1)"),
-            (Rule::EliminatedHarm, E2021) => ("《行政处罚法》（2021）第三十二条第（一）项", "Administrative Penalty Law (2021) Art 32(1)"),
-            (Rule::Coerced, E2021) => ("《行政处罚法》（2021）第三十二条第（二）项", "Administrative Penalty Law (2021) Art 32(2)"),
-            (Rule::Confessed, _) => ("《行政处罚法》（2021）第三十二条第（三）项", "Administrative Penalty Law (2021) Art 32(3)"),
-            (Rule::Meritorious, E2021) => ("《行政处罚法》（2021）第三十二条第（四）项", "Administrative Penalty Law (2021) Art 32(4)"),
-            (Rule::OtherMitigation, E2021) => ("《行政处罚法》（2021）第三十二条第（五）项", "Administrative Penalty Law (2021) Art 32(5)"),
-            (Rule::EliminatedHarm, E1996) => ("《行政处罚法》（1996）第二十七条第一款第（一）项", "Administrative Penalty Law (1996) Art 27(1)(1)"),
-            (Rule::Coerced, E1996) => ("《行政处罚法》（1996）第二十七条第一款第（二）项", "Administrative Penalty Law (1996) Art 27(1)(2)"),
-            (Rule::Meritorious, E1996) => ("《行政处罚法》（1996）第二十七条第一款第（三）项", "Administrative Penalty Law (1996) Art 27(1)(3)"),
-            (Rule::OtherMitigation, E1996) => ("《行政处罚法》（1996）第二十七条第一款第（四）项", "Administrative Penalty Law (1996) Art 27(1)(4)"),
-            (Rule::SeveralGroundsMitigated, E2021) => ("《行政处罚法》（2021）第三十二条；本基准通用规则", "Administrative Penalty Law (2021) Art 32; benchmark general rule"),
-            (Rule::SeveralGroundsMitigated, E1996) => ("《行政处罚法》（1996）第二十七条；本基准通用规则", "Administrative Penalty Law (1996) Art 27; benchmark general rule"),
-            (Rule::Emergency, _) => ("《行政处罚法》（2021）第四十九条", "Administrative Penalty Law (2021) Art 49"),
-            (Rule::BenchmarkHeavier, _) => ("本裁量基准从重情节", "this benchmark's heavier grounds"),
+            (Rule::LimitationExpired, E2021) => (
+                "《行政处罚法》（2021）第三十六条",
+                "Administrative Penalty Law (2021) Art 36",
+            ),
+            (Rule::LimitationExpired, E1996) => (
+                "《行政处罚法》（1996）第二十九条",
+                "Administrative Penalty Law (1996) Art 29",
+            ),
+            (Rule::Under14 | Rule::Age14To17, E2021) => (
+                "《行政处罚法》（2021）第三十条",
+                "Administrative Penalty Law (2021) Art 30",
+            ),
+            (Rule::Under14 | Rule::Age14To17, E1996) => (
+                "《行政处罚法》（1996）第二十五条",
+                "Administrative Penalty Law (1996) Art 25",
+            ),
+            (Rule::MentalIncapacity, E2021) => (
+                "《行政处罚法》（2021）第三十一条",
+                "Administrative Penalty Law (2021) Art 31",
+            ),
+            (Rule::MentalIncapacity, E1996) => (
+                "《行政处罚法》（1996）第二十六条",
+                "Administrative Penalty Law (1996) Art 26",
+            ),
+            (Rule::LimitedCapacity, _) => (
+                "《行政处罚法》（2021）第三十一条",
+                "Administrative Penalty Law (2021) Art 31",
+            ),
+            (Rule::NoFault, _) => (
+                "《行政处罚法》（2021）第三十三条第二款",
+                "Administrative Penalty Law (2021) Art 33(2)",
+            ),
+            (Rule::MinorCorrectedNoHarm, E2021) => (
+                "《行政处罚法》（2021）第三十三条第一款",
+                "Administrative Penalty Law (2021) Art 33(1)",
+            ),
+            (Rule::MinorCorrectedNoHarm, E1996) => (
+                "《行政处罚法》（1996）第二十七条第二款",
+                "Administrative Penalty Law (1996) Art 27(2)",
+            ),
+            (Rule::FirstOffenceMayWaive, _) => (
+                "《行政处罚法》（2021）第三十三条第一款",
+                "Administrative Penalty Law (2021) Art 33(1)",
+            ),
+            (Rule::EliminatedHarm, E2021) => (
+                "《行政处罚法》（2021）第三十二条第（一）项",
+                "Administrative Penalty Law (2021) Art 32(1)",
+            ),
+            (Rule::Coerced, E2021) => (
+                "《行政处罚法》（2021）第三十二条第（二）项",
+                "Administrative Penalty Law (2021) Art 32(2)",
+            ),
+            (Rule::Confessed, _) => (
+                "《行政处罚法》（2021）第三十二条第（三）项",
+                "Administrative Penalty Law (2021) Art 32(3)",
+            ),
+            (Rule::Meritorious, E2021) => (
+                "《行政处罚法》（2021）第三十二条第（四）项",
+                "Administrative Penalty Law (2021) Art 32(4)",
+            ),
+            (Rule::OtherMitigation, E2021) => (
+                "《行政处罚法》（2021）第三十二条第（五）项",
+                "Administrative Penalty Law (2021) Art 32(5)",
+            ),
+            (Rule::EliminatedHarm, E1996) => (
+                "《行政处罚法》（1996）第二十七条第一款第（一）项",
+                "Administrative Penalty Law (1996) Art 27(1)(1)",
+            ),
+            (Rule::Coerced, E1996) => (
+                "《行政处罚法》（1996）第二十七条第一款第（二）项",
+                "Administrative Penalty Law (1996) Art 27(1)(2)",
+            ),
+            (Rule::Meritorious, E1996) => (
+                "《行政处罚法》（1996）第二十七条第一款第（三）项",
+                "Administrative Penalty Law (1996) Art 27(1)(3)",
+            ),
+            (Rule::OtherMitigation, E1996) => (
+                "《行政处罚法》（1996）第二十七条第一款第（四）项",
+                "Administrative Penalty Law (1996) Art 27(1)(4)",
+            ),
+            (Rule::SeveralGroundsMitigated, E2021) => (
+                "《行政处罚法》（2021）第三十二条；本基准通用规则",
+                "Administrative Penalty Law (2021) Art 32; benchmark general rule",
+            ),
+            (Rule::SeveralGroundsMitigated, E1996) => (
+                "《行政处罚法》（1996）第二十七条；本基准通用规则",
+                "Administrative Penalty Law (1996) Art 27; benchmark general rule",
+            ),
+            (Rule::Emergency, _) => (
+                "《行政处罚法》（2021）第四十九条",
+                "Administrative Penalty Law (2021) Art 49",
+            ),
+            (Rule::BenchmarkHeavier, _) => {
+                ("本裁量基准从重情节", "this benchmark's heavier grounds")
+            }
             (Rule::LeniencyOverridesHeavier, _) => ("本基准通用规则", "benchmark general rule"),
         }
     }
@@ -179,7 +250,10 @@ impl RuleSet {
         self.0 == 0
     }
     pub fn rules(self) -> Vec<Rule> {
-        Rule::ALL.into_iter().filter(|r| self.contains(*r)).collect()
+        Rule::ALL
+            .into_iter()
+            .filter(|r| self.contains(*r))
+            .collect()
     }
 }
 

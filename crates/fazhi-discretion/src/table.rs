@@ -27,7 +27,8 @@
 
 use crate::error::LoadError;
 use crate::model::{
-    Basis, Benchmark, Kind, Level, RawBenchmark, RawClause, RawFact, RawFine, RawNumber, RawTier, RawVersion, Safety, Text,
+    Basis, Benchmark, Kind, Level, RawBenchmark, RawClause, RawFact, RawFine, RawNumber, RawTier,
+    RawVersion, Safety, Text,
 };
 
 const COLUMNS: &[(&str, &str, bool)] = &[
@@ -68,7 +69,9 @@ fn kind(s: &str) -> Option<Kind> {
         "revocation" => Kind::Revocation,
         _ if k.starts_with("没收") => Kind::Confiscation,
         _ if k.contains("吊销") => Kind::Revocation,
-        _ if k.contains("暂扣") || k.contains("停产停业") || k.contains("停业") => Kind::Suspension,
+        _ if k.contains("暂扣") || k.contains("停产停业") || k.contains("停业") => {
+            Kind::Suspension
+        }
         _ => return None,
     })
 }
@@ -85,8 +88,14 @@ fn level(s: &str) -> Option<Level> {
 
 fn basis(s: &str) -> Basis {
     match s.find('》') {
-        Some(i) => Basis { law: s[..i + '》'.len_utf8()].trim().into(), article: s[i + '》'.len_utf8()..].trim().into() },
-        None => Basis { law: s.trim().into(), article: String::new() },
+        Some(i) => Basis {
+            law: s[..i + '》'.len_utf8()].trim().into(),
+            article: s[i + '》'.len_utf8()..].trim().into(),
+        },
+        None => Basis {
+            law: s.trim().into(),
+            article: String::new(),
+        },
     }
 }
 
@@ -95,22 +104,42 @@ fn fine(s: &str, of: &str) -> Result<Option<RawFine>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    let (body, times) = match s.strip_suffix('倍').or_else(|| s.strip_suffix("times")).or_else(|| s.strip_suffix('x')) {
+    let (body, times) = match s
+        .strip_suffix('倍')
+        .or_else(|| s.strip_suffix("times"))
+        .or_else(|| s.strip_suffix('x'))
+    {
         Some(b) => (b.trim(), true),
         None => (s.trim_end_matches('元').trim(), false),
     };
-    let parts: Vec<&str> = body.split(['-', '–', '～', '~', '至']).map(str::trim).collect();
+    let parts: Vec<&str> = body
+        .split(['-', '–', '～', '~', '至'])
+        .map(str::trim)
+        .collect();
     let [lo, hi] = parts.as_slice() else {
         return Err(format!("'{s}' is not a range like 5000-50000 or 10-20倍"));
     };
-    let pair = [RawNumber::Str(lo.trim_end_matches('倍').to_string()), RawNumber::Str(hi.to_string())];
+    let pair = [
+        RawNumber::Str(lo.trim_end_matches('倍').to_string()),
+        RawNumber::Str(hi.to_string()),
+    ];
     Ok(Some(if times {
         if of.is_empty() {
-            return Err(format!("'{s}' is a multiple: fill the 倍数基数 / basis column"));
+            return Err(format!(
+                "'{s}' is a multiple: fill the 倍数基数 / basis column"
+            ));
         }
-        RawFine { yuan: None, times: Some(pair), of: Some(of.to_string()) }
+        RawFine {
+            yuan: None,
+            times: Some(pair),
+            of: Some(of.to_string()),
+        }
     } else {
-        RawFine { yuan: Some(pair), times: None, of: None }
+        RawFine {
+            yuan: Some(pair),
+            times: None,
+            of: None,
+        }
     }))
 }
 
@@ -121,14 +150,30 @@ fn facts(s: &str) -> Result<Vec<RawFact>, String> {
         .map(|d| {
             let mut it = d.splitn(3, [':', '：']);
             let name = it.next().unwrap_or("").trim().to_string();
-            let ty = it.next().ok_or_else(|| format!("fact '{d}' must be name:type:说明"))?.trim();
+            let ty = it
+                .next()
+                .ok_or_else(|| format!("fact '{d}' must be name:type:说明"))?
+                .trim();
             let zh = it.next().unwrap_or("").trim().to_string();
             let (kind, values) = match ty.strip_prefix("enum(").and_then(|x| x.strip_suffix(')')) {
-                Some(vals) => ("enum".to_string(), Some(vals.split('|').map(|v| v.trim().to_string()).collect())),
+                Some(vals) => (
+                    "enum".to_string(),
+                    Some(vals.split('|').map(|v| v.trim().to_string()).collect()),
+                ),
                 None => (ty.to_string(), None),
             };
-            let default = (kind == "bool").then(|| toml::Value::Boolean(false));
-            Ok(RawFact { name, kind, en: zh.clone(), zh, unit: None, values, default, min: None, max: None })
+            let default = (kind == "bool").then_some(toml::Value::Boolean(false));
+            Ok(RawFact {
+                name,
+                kind,
+                en: zh.clone(),
+                zh,
+                unit: None,
+                values,
+                default,
+                min: None,
+                max: None,
+            })
         })
         .collect()
 }
@@ -136,8 +181,11 @@ fn facts(s: &str) -> Result<Vec<RawFact>, String> {
 /// Convert a table into `(id, TOML text)` pairs. Each text parses as a [`Benchmark`]; run
 /// [`crate::check()`] on it before use.
 pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)>, LoadError> {
-    let err = |place: String, en: String| LoadError::new(source, place, format!("表格错误：{en}"), en);
-    let header = rows.first().ok_or_else(|| err("row 1".into(), "the table is empty".into()))?;
+    let err =
+        |place: String, en: String| LoadError::new(source, place, format!("表格错误：{en}"), en);
+    let header = rows
+        .first()
+        .ok_or_else(|| err("row 1".into(), "the table is empty".into()))?;
     let mut col = std::collections::HashMap::new();
     for (name, zh, required) in COLUMNS {
         let pos = header.iter().position(|h| {
@@ -148,13 +196,20 @@ pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)
             Some(p) => {
                 col.insert(*name, p);
             }
-            None if *required => return Err(err("row 1".into(), format!("missing column {zh} / {name}"))),
+            None if *required => {
+                return Err(err("row 1".into(), format!("missing column {zh} / {name}")))
+            }
             None => {}
         }
     }
     let mut out: Vec<RawBenchmark> = Vec::new();
     for (r, row) in rows.iter().enumerate().skip(1) {
-        let cell = |name: &str| col.get(name).and_then(|i| row.get(*i)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let cell = |name: &str| {
+            col.get(name)
+                .and_then(|i| row.get(*i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
         let id = cell("id");
         if id.is_empty() {
             continue;
@@ -178,7 +233,8 @@ pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)
                     facts: vec![],
                     versions: vec![],
                 });
-                out.last_mut().ok_or_else(|| err(place("id"), "internal".into()))?
+                out.last_mut()
+                    .ok_or_else(|| err(place("id"), "internal".into()))?
             }
         };
         if b.facts.is_empty() {
@@ -203,14 +259,20 @@ pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)
         };
         let v = &mut b.versions[vi];
         let kinds = |c: &str| -> Result<Vec<Kind>, LoadError> {
-            split_list(&cell(c)).iter().map(|k| kind(k).ok_or_else(|| err(place(c), format!("unknown penalty kind '{k}'")))).collect()
+            split_list(&cell(c))
+                .iter()
+                .map(|k| {
+                    kind(k).ok_or_else(|| err(place(c), format!("unknown penalty kind '{k}'")))
+                })
+                .collect()
         };
         let of = cell("basis");
         let clause = RawClause {
             when: Some(cell("statutory_when")).filter(|w| !w.is_empty()),
             kinds: kinds("statutory_kinds")?,
             mandatory: vec![],
-            fine: fine(&cell("statutory_fine"), &of).map_err(|e| err(place("statutory_fine"), e))?,
+            fine: fine(&cell("statutory_fine"), &of)
+                .map_err(|e| err(place("statutory_fine"), e))?,
         };
         if !v.statutory.contains(&clause) {
             v.statutory.push(clause);
@@ -218,7 +280,8 @@ pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)
         let desc = cell("description");
         v.tiers.push(RawTier {
             id: cell("tier"),
-            level: level(&cell("level")).ok_or_else(|| err(place("level"), format!("unknown level '{}'", cell("level"))))?,
+            level: level(&cell("level"))
+                .ok_or_else(|| err(place("level"), format!("unknown level '{}'", cell("level"))))?,
             when: cell("when"),
             kinds: kinds("kinds")?,
             fine: fine(&cell("fine"), &of).map_err(|e| err(place("fine"), e))?,

@@ -71,29 +71,59 @@ fn finds_conflict_gap_and_range_errors_with_examples() {
     let kinds: Vec<FindingKind> = f.iter().map(|x| x.kind).collect();
     let text: String = f.iter().map(|x| x.to_string() + "\n").collect();
     // value = 5000 exactly: both "low" and "mid".
-    let conflict = f.iter().find(|x| x.kind == FindingKind::Conflict).expect(&text);
+    let conflict = f
+        .iter()
+        .find(|x| x.kind == FindingKind::Conflict)
+        .expect(&text);
     assert_eq!(conflict.tier.as_deref(), Some("low"));
     assert_eq!(conflict.other.as_deref(), Some("mid"));
-    assert!(conflict.example.contains(&"value=5000.00".to_string()), "{text}");
+    assert!(
+        conflict.example.contains(&"value=5000.00".to_string()),
+        "{text}"
+    );
     // value < 5000 with repeat: no tier.
     let gap = f.iter().find(|x| x.kind == FindingKind::Gap).expect(&text);
     assert!(gap.example.contains(&"repeat=true".to_string()), "{text}");
     // "mid" reaches 12,000 > 10,000; "high" at a fixed 20,000–30,000 is outside 2–5 times for
     // small values and for large ones.
-    assert!(f.iter().any(|x| x.kind == FindingKind::OutOfRange && x.tier.as_deref() == Some("mid")), "{text}");
-    assert!(f.iter().any(|x| x.kind == FindingKind::OutOfRange && x.tier.as_deref() == Some("high")), "{text}");
+    assert!(
+        f.iter()
+            .any(|x| x.kind == FindingKind::OutOfRange && x.tier.as_deref() == Some("mid")),
+        "{text}"
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.kind == FindingKind::OutOfRange && x.tier.as_deref() == Some("high")),
+        "{text}"
+    );
     assert!(kinds.contains(&FindingKind::KindNotAllowed), "{text}");
-    assert!(f.iter().any(|x| x.kind == FindingKind::MandatoryKindMissing && x.tier.as_deref() == Some("mid")), "{text}");
-    assert!(f.iter().all(|x| x.source == "broken.toml" && x.version == "2020-01-01"));
+    assert!(
+        f.iter().any(
+            |x| x.kind == FindingKind::MandatoryKindMissing && x.tier.as_deref() == Some("mid")
+        ),
+        "{text}"
+    );
+    assert!(f
+        .iter()
+        .all(|x| x.source == "broken.toml" && x.version == "2020-01-01"));
 }
 
 #[test]
 fn clause_gap_and_conflict() {
-    let t = BROKEN.replace("when = \"value >= 10000\"\nkinds = [\"fine\"]\nfine = { times", "when = \"value > 10000\"\nkinds = [\"fine\"]\nfine = { times");
+    let t = BROKEN.replace(
+        "when = \"value >= 10000\"\nkinds = [\"fine\"]\nfine = { times",
+        "when = \"value > 10000\"\nkinds = [\"fine\"]\nfine = { times",
+    );
     let f = check(&Benchmark::parse("b.toml", &t).unwrap());
-    let g = f.iter().find(|x| x.kind == FindingKind::ClauseGap).expect("clause gap");
+    let g = f
+        .iter()
+        .find(|x| x.kind == FindingKind::ClauseGap)
+        .expect("clause gap");
     assert!(g.example.contains(&"value=10000.00".to_string()));
-    let t = BROKEN.replace("when = \"value >= 10000\"\nkinds = [\"fine\"]\nfine = { times", "when = \"value >= 9000\"\nkinds = [\"fine\"]\nfine = { times");
+    let t = BROKEN.replace(
+        "when = \"value >= 10000\"\nkinds = [\"fine\"]\nfine = { times",
+        "when = \"value >= 9000\"\nkinds = [\"fine\"]\nfine = { times",
+    );
     let f = check(&Benchmark::parse("b.toml", &t).unwrap());
     assert!(f.iter().any(|x| x.kind == FindingKind::ClauseConflict));
 }
@@ -103,18 +133,52 @@ fn malformed_files_name_the_place() {
     let e = Benchmark::parse("x.toml", "id = \"x\"\ntitle = 3\n").unwrap_err();
     assert_eq!(e.line, Some(2), "{e}");
     assert!(e.to_string().starts_with("x.toml:2"), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("value <= 5000 && !repeat", "valu <= 5000")).unwrap_err();
-    assert_eq!(e.place.as_deref(), Some("versions[2020-01-01].tiers[low].when"), "{e}");
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace("value <= 5000 && !repeat", "valu <= 5000"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.place.as_deref(),
+        Some("versions[2020-01-01].tiers[low].when"),
+        "{e}"
+    );
     assert!(e.en.contains("unknown fact 'valu'"), "{e}");
     assert!(e.zh.contains("valu"), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("fine = { yuan = [5000, 6000] }", "fine = { yuan = [6000, 5000] }")).unwrap_err();
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace(
+            "fine = { yuan = [5000, 6000] }",
+            "fine = { yuan = [6000, 5000] }",
+        ),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("tiers[low]"), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("kinds = [\"fine\", \"revocation\"]", "kinds = [\"fine\", \"detention\"]")).unwrap_err();
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace(
+            "kinds = [\"fine\", \"revocation\"]",
+            "kinds = [\"fine\", \"detention\"]",
+        ),
+    )
+    .unwrap_err();
     assert!(e.line.is_some(), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("from = \"2020-01-01\"", "from = \"2020-13-01\"")).unwrap_err();
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace("from = \"2020-01-01\"", "from = \"2020-13-01\""),
+    )
+    .unwrap_err();
     assert!(e.en.contains("YYYY-MM-DD"), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("of = \"value\"", "of = \"repeat\"")).unwrap_err();
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace("of = \"value\"", "of = \"repeat\""),
+    )
+    .unwrap_err();
     assert!(e.en.contains("must be a money fact"), "{e}");
-    let e = Benchmark::parse("x.toml", &BROKEN.replace("name = \"repeat\"", "name = \"harm\"")).unwrap_err();
+    let e = Benchmark::parse(
+        "x.toml",
+        &BROKEN.replace("name = \"repeat\"", "name = \"harm\""),
+    )
+    .unwrap_err();
     assert!(e.en.contains("harm"), "{e}");
 }

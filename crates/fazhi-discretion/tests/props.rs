@@ -17,9 +17,16 @@ fn assert_lawful(b: &Benchmark, case: &Case) {
     match (out.adjustment, out.fine, out.statutory_fine) {
         (Adjustment::NoPenalty, fine, _) => assert!(fine.is_none() && out.kinds.is_empty()),
         (Adjustment::Mitigated, Some(f), Some(s)) => {
-            assert!(0 <= f.min_fen && f.min_fen <= f.max_fen && f.max_fen <= s.min_fen.max(0), "{f:?} {s:?}")
+            assert!(
+                0 <= f.min_fen && f.min_fen <= f.max_fen && f.max_fen <= s.min_fen.max(0),
+                "{f:?} {s:?}"
+            )
         }
-        (_, Some(f), Some(s)) => assert!(f.min_fen <= f.max_fen && f.within(&s), "{:?} {f:?} not within {s:?}", out.adjustment),
+        (_, Some(f), Some(s)) => assert!(
+            f.min_fen <= f.max_fen && f.within(&s),
+            "{:?} {f:?} not within {s:?}",
+            out.adjustment
+        ),
         (_, None, _) => {}
         (_, Some(_), None) => panic!("a fine without a statutory fine"),
     }

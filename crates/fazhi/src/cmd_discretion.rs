@@ -82,12 +82,25 @@ pub fn run(cmd: DiscretionCmd) -> CliResult {
     match cmd {
         DiscretionCmd::Check { files, json } => check(files, json),
         DiscretionCmd::Evaluate(args) => evaluate(args),
-        DiscretionCmd::Batch { item, file, cases, out } => batch(item, file, cases, out),
+        DiscretionCmd::Batch {
+            item,
+            file,
+            cases,
+            out,
+        } => batch(item, file, cases, out),
         DiscretionCmd::Import { table, out } => import(table, out),
         DiscretionCmd::List => {
             for b in disc::bundled() {
-                let v = b.versions.iter().map(|v| v.from.to_string()).collect::<Vec<_>>().join(", ");
-                println!("{}\t{} / {}\t{}\tversions: {v}", b.id, b.title.zh, b.title.en, b.agency.zh);
+                let v = b
+                    .versions
+                    .iter()
+                    .map(|v| v.from.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                println!(
+                    "{}\t{} / {}\t{}\tversions: {v}",
+                    b.id, b.title.zh, b.title.en, b.agency.zh
+                );
             }
             Ok(())
         }
@@ -95,19 +108,32 @@ pub fn run(cmd: DiscretionCmd) -> CliResult {
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("无法读取 {0} / cannot read {0}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "无法读取 {0} / cannot read {0}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn date(s: &str, what: &str) -> Result<NaiveDate, CliError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| CliError::usage(format!("{what}“{s}”格式应为 YYYY-MM-DD / {what} '{s}' must be YYYY-MM-DD")))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        CliError::usage(format!(
+            "{what}“{s}”格式应为 YYYY-MM-DD / {what} '{s}' must be YYYY-MM-DD"
+        ))
+    })
 }
 
 fn load(item: Option<&str>, file: Option<&Path>) -> Result<Benchmark, CliError> {
     match (item, file) {
-        (_, Some(p)) => Benchmark::parse(&p.display().to_string(), &read(p)?).map_err(|e| CliError::usage(e.to_string())),
-        (Some(id), None) => disc::bundled_benchmark(id).cloned().map_err(|e| CliError::usage(e.to_string())),
-        (None, None) => Err(CliError::usage("请给出基准编号或 --file / give a benchmark id or --file")),
+        (_, Some(p)) => Benchmark::parse(&p.display().to_string(), &read(p)?)
+            .map_err(|e| CliError::usage(e.to_string())),
+        (Some(id), None) => disc::bundled_benchmark(id)
+            .cloned()
+            .map_err(|e| CliError::usage(e.to_string())),
+        (None, None) => Err(CliError::usage(
+            "请给出基准编号或 --file / give a benchmark id or --file",
+        )),
     }
 }
 
@@ -115,8 +141,9 @@ fn check(files: Vec<PathBuf>, json: bool) -> CliResult {
     let mut problems: Vec<String> = Vec::new();
     let mut findings = Vec::new();
     let mut loaded: Vec<Benchmark> = Vec::new();
-    let (bench_files, case_files): (Vec<_>, Vec<_>) =
-        files.iter().partition(|p| !p.to_string_lossy().ends_with(".cases.toml"));
+    let (bench_files, case_files): (Vec<_>, Vec<_>) = files
+        .iter()
+        .partition(|p| !p.to_string_lossy().ends_with(".cases.toml"));
     if files.is_empty() {
         loaded = disc::load_bundled().map_err(|e| CliError::usage(e.to_string()))?;
     }
@@ -130,23 +157,51 @@ fn check(files: Vec<PathBuf>, json: bool) -> CliResult {
         let f = disc::check(b);
         if f.is_empty() {
             let tiers: usize = b.versions.iter().map(|v| v.tiers.len()).sum();
-            println!("OK {} ({}): {} versions, {tiers} tiers / 通过", b.source_name, b.id, b.versions.len());
+            println!(
+                "OK {} ({}): {} versions, {tiers} tiers / 通过",
+                b.source_name,
+                b.id,
+                b.versions.len()
+            );
         }
         findings.extend(f);
     }
     let cases: Vec<(String, String)> = if files.is_empty() {
-        disc::BUNDLED_CASES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+        disc::BUNDLED_CASES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
     } else {
-        case_files.iter().map(|p| Ok((p.display().to_string(), read(p)?))).collect::<Result<_, CliError>>()?
+        case_files
+            .iter()
+            .map(|p| Ok((p.display().to_string(), read(p)?)))
+            .collect::<Result<_, CliError>>()?
     };
     for (name, text) in cases {
-        let id = Path::new(&name).file_name().map(|f| f.to_string_lossy().trim_end_matches(".cases.toml").to_string()).unwrap_or_default();
-        let bench = loaded.iter().find(|b| b.id == id).cloned().or_else(|| disc::bundled_benchmark(&id).ok().cloned());
+        let id = Path::new(&name)
+            .file_name()
+            .map(|f| {
+                f.to_string_lossy()
+                    .trim_end_matches(".cases.toml")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let bench = loaded
+            .iter()
+            .find(|b| b.id == id)
+            .cloned()
+            .or_else(|| disc::bundled_benchmark(&id).ok().cloned());
         match bench {
-            None => problems.push(format!("{name}: 找不到编号为“{id}”的基准 / no benchmark with id '{id}'")),
+            None => problems.push(format!(
+                "{name}: 找不到编号为“{id}”的基准 / no benchmark with id '{id}'"
+            )),
             Some(b) => match disc::golden::run(&b, &text) {
-                Ok((n, fails)) if fails.is_empty() => println!("OK {name}: {n} golden cases / 通过"),
-                Ok((_, fails)) => problems.extend(fails.into_iter().map(|f| format!("{name}: {f}"))),
+                Ok((n, fails)) if fails.is_empty() => {
+                    println!("OK {name}: {n} golden cases / 通过")
+                }
+                Ok((_, fails)) => {
+                    problems.extend(fails.into_iter().map(|f| format!("{name}: {f}")))
+                }
                 Err(e) => problems.push(format!("{name}: {e}")),
             },
         }
@@ -160,7 +215,12 @@ fn check(files: Vec<PathBuf>, json: bool) -> CliResult {
     }
     let mut msg: Vec<String> = problems;
     msg.extend(findings.iter().map(|f| f.to_string()));
-    Err(CliError::usage(format!("{}\n检查未通过：{} 项 / checks failed: {} finding(s)", msg.join("\n"), msg.len(), msg.len())))
+    Err(CliError::usage(format!(
+        "{}\n检查未通过：{} 项 / checks failed: {} finding(s)",
+        msg.join("\n"),
+        msg.len(),
+        msg.len()
+    )))
 }
 
 fn evaluate(a: EvaluateArgs) -> CliResult {
@@ -170,21 +230,39 @@ fn evaluate(a: EvaluateArgs) -> CliResult {
         Some(d) => date(d, "决定日期 --decision / decision date --decision")?,
         None => chrono::Local::now().date_naive(),
     };
-    let discovered = a.discovered.as_deref().map(|d| date(d, "发现日期 --discovered / discovery date --discovered")).transpose()?;
+    let discovered = a
+        .discovered
+        .as_deref()
+        .map(|d| date(d, "发现日期 --discovered / discovery date --discovered"))
+        .transpose()?;
     let pairs = a
         .facts
         .iter()
         .map(|kv| {
-            kv.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).ok_or_else(|| {
-                CliError::usage(format!("--fact “{kv}” 应写作 名称=值 / --fact '{kv}' must be NAME=VALUE"))
-            })
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "--fact “{kv}” 应写作 名称=值 / --fact '{kv}' must be NAME=VALUE"
+                    ))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let decided = a.decided.as_deref().map(disc::parse_decided).transpose().map_err(|e| CliError::usage(e.to_string()))?;
-    let (case, out) = b.evaluate_pairs(violation, decision, discovered, &pairs).map_err(|e| CliError::usage(e.to_string()))?;
+    let decided = a
+        .decided
+        .as_deref()
+        .map(disc::parse_decided)
+        .transpose()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let (case, out) = b
+        .evaluate_pairs(violation, decision, discovered, &pairs)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let report = b.report(&case, &out, decided);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::failure(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::failure(e.to_string()))?
+        );
     } else {
         println!("{} — {} / {}", b.id, b.title.zh, b.title.en);
         for l in &report.explanation_zh {
@@ -201,29 +279,62 @@ fn evaluate(a: EvaluateArgs) -> CliResult {
     Ok(())
 }
 
-fn batch(item: Option<String>, file: Option<PathBuf>, cases: PathBuf, out: Option<PathBuf>) -> CliResult {
+fn batch(
+    item: Option<String>,
+    file: Option<PathBuf>,
+    cases: PathBuf,
+    out: Option<PathBuf>,
+) -> CliResult {
     use std::io::Write;
     let b = load(item.as_deref(), file.as_deref())?;
-    let mut rdr = csv::Reader::from_path(&cases).map_err(|e| CliError::usage(format!("{}: {e}", cases.display())))?;
-    let header: Vec<String> = rdr.headers().map_err(|e| CliError::usage(e.to_string()))?.iter().map(str::to_string).collect();
+    let mut rdr = csv::Reader::from_path(&cases)
+        .map_err(|e| CliError::usage(format!("{}: {e}", cases.display())))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     if header.len() < 2 || header[0] != "violation" || header[1] != "decision" {
         return Err(CliError::usage("案件表前两列应为 violation, decision / the cases CSV must start with columns violation, decision"));
     }
     let mut parsed = Vec::new();
     for (n, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| CliError::usage(format!("{} line {}: {e}", cases.display(), n + 2)))?;
-        let at = |e: String| CliError::usage(format!("{} 第{}行 / line {}: {e}", cases.display(), n + 2, n + 2));
+        let rec =
+            rec.map_err(|e| CliError::usage(format!("{} line {}: {e}", cases.display(), n + 2)))?;
+        let at = |e: String| {
+            CliError::usage(format!(
+                "{} 第{}行 / line {}: {e}",
+                cases.display(),
+                n + 2,
+                n + 2
+            ))
+        };
         let v = date(rec.get(0).unwrap_or(""), "violation").map_err(|e| at(e.message))?;
         let d = date(rec.get(1).unwrap_or(""), "decision").map_err(|e| at(e.message))?;
-        let pairs: Vec<(&str, &str)> = header[2..].iter().map(String::as_str).zip(rec.iter().skip(2)).filter(|(_, v)| !v.is_empty()).collect();
+        let pairs: Vec<(&str, &str)> = header[2..]
+            .iter()
+            .map(String::as_str)
+            .zip(rec.iter().skip(2))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
         let facts = b.facts.parse_pairs(&pairs).map_err(|e| at(e.to_string()))?;
-        parsed.push(disc::Case { violation: v, decision: d, discovered: None, facts });
+        parsed.push(disc::Case {
+            violation: v,
+            decision: d,
+            discovered: None,
+            facts,
+        });
     }
     let start = Instant::now();
-    let results: Vec<Result<disc::Outcome, disc::EvalError>> = parsed.iter().map(|c| b.evaluate(c)).collect();
+    let results: Vec<Result<disc::Outcome, disc::EvalError>> =
+        parsed.iter().map(|c| b.evaluate(c)).collect();
     let secs = start.elapsed().as_secs_f64();
     let mut w: Box<dyn Write> = match &out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| CliError::failure(format!("{}: {e}", p.display())))?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| CliError::failure(format!("{}: {e}", p.display())))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let v = &b.versions;
@@ -232,9 +343,20 @@ fn batch(item: Option<String>, file: Option<PathBuf>, cases: PathBuf, out: Optio
     for r in &results {
         match r {
             Ok(o) => {
-                let (lo, hi) = o.fine.map(|f| (f.min_fen.to_string(), f.max_fen.to_string())).unwrap_or_default();
-                let adj = serde_json::to_value(o.adjustment).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default();
-                writeln!(w, "{},{adj},{lo},{hi},{}", v[o.version].tiers[o.tier].id, o.waivable).map_err(io)?;
+                let (lo, hi) = o
+                    .fine
+                    .map(|f| (f.min_fen.to_string(), f.max_fen.to_string()))
+                    .unwrap_or_default();
+                let adj = serde_json::to_value(o.adjustment)
+                    .ok()
+                    .and_then(|x| x.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "{},{adj},{lo},{hi},{}",
+                    v[o.version].tiers[o.tier].id, o.waivable
+                )
+                .map_err(io)?;
             }
             Err(e) => writeln!(w, "error:{},,,,", e.code()).map_err(io)?,
         }
@@ -250,21 +372,42 @@ fn batch(item: Option<String>, file: Option<PathBuf>, cases: PathBuf, out: Optio
 }
 
 fn table_rows(path: &Path) -> Result<Vec<Vec<String>>, CliError> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let bad = |e: String| CliError::usage(format!("{}: {e}", path.display()));
     match ext.as_str() {
         "csv" => {
-            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| bad(e.to_string()))?;
-            rdr.records().map(|r| r.map(|r| r.iter().map(str::to_string).collect()).map_err(|e| bad(e.to_string()))).collect()
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_path(path)
+                .map_err(|e| bad(e.to_string()))?;
+            rdr.records()
+                .map(|r| {
+                    r.map(|r| r.iter().map(str::to_string).collect())
+                        .map_err(|e| bad(e.to_string()))
+                })
+                .collect()
         }
         "xlsx" | "xlsm" | "xls" | "ods" => {
             use calamine::{open_workbook_auto, Reader};
             let mut wb = open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
-            let sheet = wb.sheet_names().first().cloned().ok_or_else(|| bad("工作簿没有工作表 / workbook has no sheet".into()))?;
+            let sheet = wb
+                .sheet_names()
+                .first()
+                .cloned()
+                .ok_or_else(|| bad("工作簿没有工作表 / workbook has no sheet".into()))?;
             let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
-            Ok(range.rows().map(|r| r.iter().map(cell_text).collect()).collect())
+            Ok(range
+                .rows()
+                .map(|r| r.iter().map(cell_text).collect())
+                .collect())
         }
-        _ => Err(bad("只支持 .xlsx / .csv 表格 / only .xlsx and .csv tables are supported".into())),
+        _ => Err(bad(
+            "只支持 .xlsx / .csv 表格 / only .xlsx and .csv tables are supported".into(),
+        )),
     }
 }
 
@@ -292,14 +435,22 @@ fn import(table: PathBuf, out: PathBuf) -> CliResult {
     let rows = table_rows(&table)?;
     let name = table.display().to_string();
     let files = disc::table::import(&name, &rows).map_err(|e| CliError::usage(e.to_string()))?;
-    std::fs::create_dir_all(&out).map_err(|e| CliError::failure(format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| CliError::failure(format!("{}: {e}", out.display())))?;
     let mut findings = Vec::new();
     for (id, text) in &files {
         let path = out.join(format!("{id}.toml"));
-        std::fs::write(&path, text).map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
-        let b = Benchmark::parse(&path.display().to_string(), text).map_err(|e| CliError::usage(e.to_string()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
+        let b = Benchmark::parse(&path.display().to_string(), text)
+            .map_err(|e| CliError::usage(e.to_string()))?;
         let f = disc::check(&b);
-        println!("wrote {} ({} versions){}", path.display(), b.versions.len(), if f.is_empty() { "" } else { " — checks fail" });
+        println!(
+            "wrote {} ({} versions){}",
+            path.display(),
+            b.versions.len(),
+            if f.is_empty() { "" } else { " — checks fail" }
+        );
         findings.extend(f);
     }
     if findings.is_empty() {
@@ -307,7 +458,11 @@ fn import(table: PathBuf, out: PathBuf) -> CliResult {
     } else {
         Err(CliError::usage(format!(
             "{}\n已写出，但检查未通过 / written, but the load checks fail: {} finding(s)",
-            findings.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"),
+            findings
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
             findings.len()
         )))
     }
