@@ -103,10 +103,16 @@ impl Timing {
 pub fn timing(deadline: NaiveDate, closed_on: Option<NaiveDate>, today: NaiveDate) -> Timing {
     if let Some(closed) = closed_on {
         let late = (closed - deadline).num_days();
-        return if late > 0 { Timing::ClosedLate { days: late } } else { Timing::ClosedOnTime };
+        return if late > 0 {
+            Timing::ClosedLate { days: late }
+        } else {
+            Timing::ClosedOnTime
+        };
     }
     if today > deadline {
-        return Timing::Overdue { days: (today - deadline).num_days() };
+        return Timing::Overdue {
+            days: (today - deadline).num_days(),
+        };
     }
     // Outside the calendar's years (no holiday notice yet) a week before is used instead.
     let warn_from = fazhi_calendar::Calendar::bundled()
@@ -189,8 +195,15 @@ fn parse_date(s: &str) -> NaiveDate {
 
 /// Store a resolved plan. Importing the same notice (same document number, or the same title
 /// when it has none) again changes nothing.
-pub async fn import(db: &Db, admin: &AdminHandle, plan: &fazhi_plan::Plan) -> StoreResult<ImportOutcome> {
-    let plan_key = plan.doc_number.clone().unwrap_or_else(|| plan.title.clone());
+pub async fn import(
+    db: &Db,
+    admin: &AdminHandle,
+    plan: &fazhi_plan::Plan,
+) -> StoreResult<ImportOutcome> {
+    let plan_key = plan
+        .doc_number
+        .clone()
+        .unwrap_or_else(|| plan.title.clone());
     let existing = sqlx::query("SELECT id FROM plans WHERE plan_key = $1")
         .bind(&plan_key)
         .fetch_optional(db.pool())
@@ -202,7 +215,13 @@ pub async fn import(db: &Db, admin: &AdminHandle, plan: &fazhi_plan::Plan) -> St
             .fetch_one(db.pool())
             .await?
             .get(0);
-        return Ok(ImportOutcome { plan_id, created: false, items: items as usize, assignments: 0, unresolved: vec![] });
+        return Ok(ImportOutcome {
+            plan_id,
+            created: false,
+            items: items as usize,
+            assignments: 0,
+            unresolved: vec![],
+        });
     }
     let unit_ids: HashMap<String, i64> = sqlx::query("SELECT key, id FROM units")
         .fetch_all(db.pool())
@@ -271,7 +290,10 @@ pub async fn import(db: &Db, admin: &AdminHandle, plan: &fazhi_plan::Plan) -> St
                 }
                 for key in &r.keys {
                     let Some(&unit_id) = unit_ids.get(key) else {
-                        return Err(StoreError::NotFound { entity: "unit", key: key.clone() });
+                        return Err(StoreError::NotFound {
+                            entity: "unit",
+                            key: key.clone(),
+                        });
                     };
                     let n = sqlx::query(
                         "INSERT INTO plan_assignments (item_id, unit_id, role, written) VALUES ($1, $2, $3, $4) \
@@ -289,19 +311,29 @@ pub async fn import(db: &Db, admin: &AdminHandle, plan: &fazhi_plan::Plan) -> St
             }
         }
     }
-    tx.audit(AuditEntry::new(admin.actor(), "plan.import", "plan", plan_id).after(serde_json::json!({
-        "plan_key": plan_key, "title": plan.title, "items": plan.items.len(),
-        "assignments": assignments, "unresolved": unresolved,
-    })))
+    tx.audit(
+        AuditEntry::new(admin.actor(), "plan.import", "plan", plan_id).after(serde_json::json!({
+            "plan_key": plan_key, "title": plan.title, "items": plan.items.len(),
+            "assignments": assignments, "unresolved": unresolved,
+        })),
+    )
     .await?;
     tx.commit().await?;
-    Ok(ImportOutcome { plan_id, created: true, items: plan.items.len(), assignments, unresolved })
+    Ok(ImportOutcome {
+        plan_id,
+        created: true,
+        items: plan.items.len(),
+        assignments,
+        unresolved,
+    })
 }
 
 pub async fn list_plans(db: &Db) -> StoreResult<Vec<PlanRow>> {
-    let rows = sqlx::query("SELECT id, plan_key, doc_number, title, issuer, issued_on, year FROM plans ORDER BY id")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, plan_key, doc_number, title, issuer, issued_on, year FROM plans ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows
         .iter()
         .map(|r| PlanRow {
@@ -321,7 +353,10 @@ pub async fn plan(db: &Db, plan_id: i64) -> StoreResult<PlanRow> {
         .await?
         .into_iter()
         .find(|p| p.id == plan_id)
-        .ok_or(StoreError::NotFound { entity: "plan", key: plan_id.to_string() })
+        .ok_or(StoreError::NotFound {
+            entity: "plan",
+            key: plan_id.to_string(),
+        })
 }
 
 /// Every item of a plan with its units, their latest status, and its timing on `today`.
@@ -333,10 +368,18 @@ pub async fn item(db: &Db, item_id: i64, today: NaiveDate) -> StoreResult<ItemVi
     load_items(db, None, Some(item_id), today)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound { entity: "plan item", key: item_id.to_string() })
+        .ok_or(StoreError::NotFound {
+            entity: "plan item",
+            key: item_id.to_string(),
+        })
 }
 
-async fn load_items(db: &Db, plan_id: Option<i64>, item_id: Option<i64>, today: NaiveDate) -> StoreResult<Vec<ItemView>> {
+async fn load_items(
+    db: &Db,
+    plan_id: Option<i64>,
+    item_id: Option<i64>,
+    today: NaiveDate,
+) -> StoreResult<Vec<ItemView>> {
     let rows = sqlx::query(
         "SELECT id, plan_id, number, title, body, deadline, deadline_source, closed_on, summary FROM plan_items \
          WHERE ($1 = 0 OR plan_id = $1) AND ($2 = 0 OR id = $2) ORDER BY plan_id, position",
@@ -350,7 +393,11 @@ async fn load_items(db: &Db, plan_id: Option<i64>, item_id: Option<i64>, today: 
     for r in &rows {
         let deadline: String = r.get(5);
         let closed_on: Option<String> = r.get(7);
-        let timing = timing(parse_date(&deadline), closed_on.as_deref().map(parse_date), today);
+        let timing = timing(
+            parse_date(&deadline),
+            closed_on.as_deref().map(parse_date),
+            today,
+        );
         index.insert(r.get::<i64, _>(0), out.len());
         out.push(ItemView {
             id: r.get(0),
@@ -380,7 +427,10 @@ async fn load_items(db: &Db, plan_id: Option<i64>, item_id: Option<i64>, today: 
     .await?;
     for r in &a_rows {
         let (iid, key): (i64, String) = (r.get(0), r.get(1));
-        let (status, last) = latest.get(&(iid, key.clone())).cloned().unwrap_or((ReportStatus::NotStarted, None));
+        let (status, last) = latest
+            .get(&(iid, key.clone()))
+            .cloned()
+            .unwrap_or((ReportStatus::NotStarted, None));
         if let Some(&i) = index.get(&iid) {
             out[i].assignments.push(Assignment {
                 unit_key: key,
@@ -392,24 +442,32 @@ async fn load_items(db: &Db, plan_id: Option<i64>, item_id: Option<i64>, today: 
             });
         }
     }
-    for r in sqlx::query(&format!("SELECT x.item_id, x.due_on, x.text FROM plan_milestones x {scope} ORDER BY x.due_on"))
-        .bind(plan_id.unwrap_or(0))
-        .bind(item_id.unwrap_or(0))
-        .fetch_all(db.pool())
-        .await?
+    for r in sqlx::query(&format!(
+        "SELECT x.item_id, x.due_on, x.text FROM plan_milestones x {scope} ORDER BY x.due_on"
+    ))
+    .bind(plan_id.unwrap_or(0))
+    .bind(item_id.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?
     {
         if let Some(&i) = index.get(&r.get::<i64, _>(0)) {
             out[i].milestones.push((r.get(1), r.get(2)));
         }
     }
-    for r in sqlx::query(&format!("SELECT x.item_id, x.role, x.written FROM plan_unresolved x {scope}"))
-        .bind(plan_id.unwrap_or(0))
-        .bind(item_id.unwrap_or(0))
-        .fetch_all(db.pool())
-        .await?
+    for r in sqlx::query(&format!(
+        "SELECT x.item_id, x.role, x.written FROM plan_unresolved x {scope}"
+    ))
+    .bind(plan_id.unwrap_or(0))
+    .bind(item_id.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?
     {
         if let Some(&i) = index.get(&r.get::<i64, _>(0)) {
-            out[i].unresolved.push(format!("{} ({})", r.get::<String, _>(2), r.get::<String, _>(1)));
+            out[i].unresolved.push(format!(
+                "{} ({})",
+                r.get::<String, _>(2),
+                r.get::<String, _>(1)
+            ));
         }
     }
     Ok(out)
@@ -439,7 +497,11 @@ async fn latest_statuses(
 }
 
 /// The items a unit is assigned to, across plans, soonest deadline first.
-pub async fn responsibilities(db: &Db, unit: &UnitRead, today: NaiveDate) -> StoreResult<Vec<ItemView>> {
+pub async fn responsibilities(
+    db: &Db,
+    unit: &UnitRead,
+    today: NaiveDate,
+) -> StoreResult<Vec<ItemView>> {
     let ids: Vec<i64> = sqlx::query("SELECT item_id FROM plan_assignments WHERE unit_id = $1")
         .bind(unit.unit_id())
         .fetch_all(db.pool())
@@ -451,7 +513,9 @@ pub async fn responsibilities(db: &Db, unit: &UnitRead, today: NaiveDate) -> Sto
     for id in ids {
         out.push(item(db, id, today).await?);
     }
-    out.sort_by(|a, b| (a.closed_on.is_some(), &a.deadline, a.id).cmp(&(b.closed_on.is_some(), &b.deadline, b.id)));
+    out.sort_by(|a, b| {
+        (a.closed_on.is_some(), &a.deadline, a.id).cmp(&(b.closed_on.is_some(), &b.deadline, b.id))
+    });
     Ok(out)
 }
 
@@ -477,17 +541,28 @@ pub struct ReportRow {
 /// Maximum length of a progress report's text, in characters.
 pub const MAX_REPORT_CHARS: usize = 5_000;
 
-async fn assignment_role(db: &Db, item_id: i64, unit_id: i64) -> StoreResult<Option<AssignmentRole>> {
-    Ok(sqlx::query("SELECT role FROM plan_assignments WHERE item_id = $1 AND unit_id = $2")
-        .bind(item_id)
-        .bind(unit_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| AssignmentRole::parse(&r.get::<String, _>(0))))
+async fn assignment_role(
+    db: &Db,
+    item_id: i64,
+    unit_id: i64,
+) -> StoreResult<Option<AssignmentRole>> {
+    Ok(
+        sqlx::query("SELECT role FROM plan_assignments WHERE item_id = $1 AND unit_id = $2")
+            .bind(item_id)
+            .bind(unit_id)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| AssignmentRole::parse(&r.get::<String, _>(0))),
+    )
 }
 
 /// File a progress report for `unit` on an item it is assigned to.
-pub async fn file_report(db: &Db, unit: &UnitWrite, item_id: i64, report: &NewReport) -> StoreResult<i64> {
+pub async fn file_report(
+    db: &Db,
+    unit: &UnitWrite,
+    item_id: i64,
+    report: &NewReport,
+) -> StoreResult<i64> {
     let text = report.text.trim();
     if text.is_empty() || text.chars().count() > MAX_REPORT_CHARS {
         return Err(StoreError::invalid(
@@ -498,10 +573,17 @@ pub async fn file_report(db: &Db, unit: &UnitWrite, item_id: i64, report: &NewRe
     }
     let today = chrono::Utc::now().date_naive();
     if report.reported_on > today + chrono::Duration::days(1) {
-        return Err(StoreError::invalid("report date", "报告日期不能晚于今天", "a report cannot be dated in the future"));
+        return Err(StoreError::invalid(
+            "report date",
+            "报告日期不能晚于今天",
+            "a report cannot be dated in the future",
+        ));
     }
     let item = item(db, item_id, today).await?;
-    if assignment_role(db, item_id, unit.unit_id()).await?.is_none() {
+    if assignment_role(db, item_id, unit.unit_id())
+        .await?
+        .is_none()
+    {
         return Err(StoreError::Forbidden);
     }
     let mut tx = db.begin_write().await?;
@@ -530,17 +612,34 @@ pub async fn file_report(db: &Db, unit: &UnitWrite, item_id: i64, report: &NewRe
 }
 
 /// Close an item with a summary: only its lead or co-lead units may.
-pub async fn close_item(db: &Db, unit: &UnitWrite, item_id: i64, closed_on: NaiveDate, summary: &str) -> StoreResult<()> {
+pub async fn close_item(
+    db: &Db,
+    unit: &UnitWrite,
+    item_id: i64,
+    closed_on: NaiveDate,
+    summary: &str,
+) -> StoreResult<()> {
     let today = chrono::Utc::now().date_naive();
     let before = item(db, item_id, today).await?;
-    if !assignment_role(db, item_id, unit.unit_id()).await?.is_some_and(AssignmentRole::answers_for_item) {
+    if !assignment_role(db, item_id, unit.unit_id())
+        .await?
+        .is_some_and(AssignmentRole::answers_for_item)
+    {
         return Err(StoreError::Forbidden);
     }
     if before.closed_on.is_some() {
-        return Err(StoreError::invalid("plan item", "该事项已办结", "the item is already closed"));
+        return Err(StoreError::invalid(
+            "plan item",
+            "该事项已办结",
+            "the item is already closed",
+        ));
     }
     if summary.trim().is_empty() {
-        return Err(StoreError::invalid("summary", "办结须填写总结", "closing an item needs a summary"));
+        return Err(StoreError::invalid(
+            "summary",
+            "办结须填写总结",
+            "closing an item needs a summary",
+        ));
     }
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE plan_items SET closed_on = $1, summary = $2 WHERE id = $3")
@@ -553,7 +652,9 @@ pub async fn close_item(db: &Db, unit: &UnitWrite, item_id: i64, closed_on: Naiv
         AuditEntry::new(unit.actor(), "plan.close", "plan_item", item_id)
             .unit(unit.unit_key())
             .before(serde_json::json!({ "closed_on": null }))
-            .after(serde_json::json!({ "closed_on": date_text(closed_on), "summary": summary.trim() })),
+            .after(
+                serde_json::json!({ "closed_on": date_text(closed_on), "summary": summary.trim() }),
+            ),
     )
     .await?;
     tx.commit().await?;
@@ -598,13 +699,28 @@ pub async fn matrix(db: &Db, plan_id: i64, today: NaiveDate) -> StoreResult<Matr
     let plan = plan(db, plan_id).await?;
     let items = items(db, plan_id, today).await?;
     let all_units = crate::directory::list_units(db).await?;
-    let used: std::collections::HashSet<&str> =
-        items.iter().flat_map(|i| i.assignments.iter().map(|a| a.unit_key.as_str())).collect();
-    let units: Vec<(String, String)> =
-        all_units.iter().filter(|u| used.contains(u.key.as_str())).map(|u| (u.key.clone(), u.name.clone())).collect();
+    let used: std::collections::HashSet<&str> = items
+        .iter()
+        .flat_map(|i| i.assignments.iter().map(|a| a.unit_key.as_str()))
+        .collect();
+    let units: Vec<(String, String)> = all_units
+        .iter()
+        .filter(|u| used.contains(u.key.as_str()))
+        .map(|u| (u.key.clone(), u.name.clone()))
+        .collect();
     let overdue_per_unit = units
         .iter()
-        .map(|(k, _)| items.iter().filter(|i| i.timing.is_overdue() && i.role_of(k).is_some()).count())
+        .map(|(k, _)| {
+            items
+                .iter()
+                .filter(|i| i.timing.is_overdue() && i.role_of(k).is_some())
+                .count()
+        })
         .collect();
-    Ok(Matrix { plan, units, items, overdue_per_unit })
+    Ok(Matrix {
+        plan,
+        units,
+        items,
+        overdue_per_unit,
+    })
 }

@@ -22,28 +22,58 @@ async fn officer(db: &Db, username: &str, unit: &str) -> Principal {
             display_name: username.into(),
             password: "correct horse battery".into(),
             unit_key: unit.into(),
-            grants: vec![RoleGrant { role: Role::Officer, scope: None }],
+            grants: vec![RoleGrant {
+                role: Role::Officer,
+                scope: None,
+            }],
         },
     )
     .await
     .unwrap();
-    accounts::login(db, username, "correct horse battery", "127.0.0.1").await.unwrap().principal
+    accounts::login(db, username, "correct horse battery", "127.0.0.1")
+        .await
+        .unwrap()
+        .principal
 }
 
 #[test]
 fn timing_follows_the_working_day_calendar() {
     let deadline = d("2008-12-31");
     // Five working days before 2008-12-31 is 2008-12-24 (25, 26, 29, 30, 31 follow it).
-    assert_eq!(plans::timing(deadline, None, d("2008-12-23")), Timing::OnTime);
-    assert_eq!(plans::timing(deadline, None, d("2008-12-24")), Timing::DueSoon);
-    assert_eq!(plans::timing(deadline, None, d("2008-12-31")), Timing::DueSoon);
-    assert_eq!(plans::timing(deadline, None, d("2009-01-05")), Timing::Overdue { days: 5 });
-    assert_eq!(plans::timing(deadline, Some(d("2008-12-30")), d("2009-03-01")), Timing::ClosedOnTime);
-    assert_eq!(plans::timing(deadline, Some(d("2009-01-02")), d("2009-03-01")), Timing::ClosedLate { days: 2 });
+    assert_eq!(
+        plans::timing(deadline, None, d("2008-12-23")),
+        Timing::OnTime
+    );
+    assert_eq!(
+        plans::timing(deadline, None, d("2008-12-24")),
+        Timing::DueSoon
+    );
+    assert_eq!(
+        plans::timing(deadline, None, d("2008-12-31")),
+        Timing::DueSoon
+    );
+    assert_eq!(
+        plans::timing(deadline, None, d("2009-01-05")),
+        Timing::Overdue { days: 5 }
+    );
+    assert_eq!(
+        plans::timing(deadline, Some(d("2008-12-30")), d("2009-03-01")),
+        Timing::ClosedOnTime
+    );
+    assert_eq!(
+        plans::timing(deadline, Some(d("2009-01-02")), d("2009-03-01")),
+        Timing::ClosedLate { days: 2 }
+    );
     // Across National Day 2008 (rest days Sept 29–Oct 5; Sat 27 and Sun 28 Sept are make-up
     // working days), the five working days before 2008-10-08 are Oct 7, 6, Sept 28, 27, 26.
-    assert_eq!(plans::timing(d("2008-10-08"), None, d("2008-09-25")), Timing::OnTime);
-    assert_eq!(plans::timing(d("2008-10-08"), None, d("2008-09-26")), Timing::DueSoon);
+    assert_eq!(
+        plans::timing(d("2008-10-08"), None, d("2008-09-25")),
+        Timing::OnTime
+    );
+    assert_eq!(
+        plans::timing(d("2008-10-08"), None, d("2008-09-26")),
+        Timing::DueSoon
+    );
 }
 
 #[tokio::test]
@@ -51,55 +81,117 @@ async fn the_seed_plan_is_tracked_by_its_units() {
     for t in fresh_databases("plans").await {
         let db = t.open().await;
         let admin = AdminHandle::command_line("test");
-        directory::import(&db, &admin, &fazhi_org::Directory::bundled_bazhong_2008()).await.unwrap();
+        directory::import(&db, &admin, &fazhi_org::Directory::bundled_bazhong_2008())
+            .await
+            .unwrap();
         let dir = directory::load_directory(&db).await.unwrap();
         let plan = fazhi_plan::parse_and_resolve(SEED, &dir).unwrap();
         let first = plans::import(&db, &admin, &plan).await.unwrap();
         assert!(first.created && first.items == 15, "{}: {first:?}", t.label);
         // "市级相关部门" is a group to be chosen per item: flagged for a person, never guessed.
-        assert_eq!(first.unresolved, vec!["三(一)2 participant: 市级相关部门".to_string()], "{}", t.label);
+        assert_eq!(
+            first.unresolved,
+            vec!["三(一)2 participant: 市级相关部门".to_string()],
+            "{}",
+            t.label
+        );
         let again = plans::import(&db, &admin, &plan).await.unwrap();
-        assert!(!again.created && again.plan_id == first.plan_id, "{}: idempotent", t.label);
+        assert!(
+            !again.created && again.plan_id == first.plan_id,
+            "{}: idempotent",
+            t.label
+        );
         assert_eq!(plans::list_plans(&db).await.unwrap().len(), 1);
 
         let today = d("2008-08-01");
         let items = plans::items(&db, first.plan_id, today).await.unwrap();
         let last = items.last().unwrap();
         assert_eq!(last.number, "三(四)");
-        assert_eq!(last.milestones, vec![("2008-07-31".to_string(), last.milestones[0].1.clone())]);
+        assert_eq!(
+            last.milestones,
+            vec![("2008-07-31".to_string(), last.milestones[0].1.clone())]
+        );
         let info = items.iter().find(|i| i.number == "三(一)3").unwrap();
-        assert_eq!(info.role_of("general-office"), Some(plans::AssignmentRole::Lead));
+        assert_eq!(
+            info.role_of("general-office"),
+            Some(plans::AssignmentRole::Lead)
+        );
 
         // The petition bureau reports on 三(三)1 (it leads) but not on 三(一)3's lead role.
         let petition = officer(&db, "xf", "petition-bureau").await;
         let handle = petition.write_unit(&db, "petition-bureau").await.unwrap();
         let item_331 = items.iter().find(|i| i.number == "三(三)1").unwrap();
-        let report = NewReport { reported_on: d("2008-06-30"), status: ReportStatus::InProgress, text: "已建立信访联席会议制度".into() };
-        plans::file_report(&db, &handle, item_331.id, &report).await.unwrap();
+        let report = NewReport {
+            reported_on: d("2008-06-30"),
+            status: ReportStatus::InProgress,
+            text: "已建立信访联席会议制度".into(),
+        };
+        plans::file_report(&db, &handle, item_331.id, &report)
+            .await
+            .unwrap();
         let legal_only = items.iter().find(|i| i.number == "三(二)3").unwrap(); // 巴州区、南江县 + 法制办
-        assert!(matches!(plans::file_report(&db, &handle, legal_only.id, &report).await, Err(StoreError::Forbidden)), "{}", t.label);
+        assert!(
+            matches!(
+                plans::file_report(&db, &handle, legal_only.id, &report).await,
+                Err(StoreError::Forbidden)
+            ),
+            "{}",
+            t.label
+        );
         // A participant cannot close the item; the lead can, once.
         let finance = officer(&db, "cz", "finance-bureau").await;
         let fin = finance.write_unit(&db, "finance-bureau").await.unwrap();
         let item_311 = items.iter().find(|i| i.number == "三(一)1").unwrap();
-        assert_eq!(item_311.role_of("finance-bureau"), Some(plans::AssignmentRole::Participant));
-        assert!(matches!(plans::close_item(&db, &fin, item_311.id, d("2008-11-30"), "done").await, Err(StoreError::Forbidden)));
+        assert_eq!(
+            item_311.role_of("finance-bureau"),
+            Some(plans::AssignmentRole::Participant)
+        );
+        assert!(matches!(
+            plans::close_item(&db, &fin, item_311.id, d("2008-11-30"), "done").await,
+            Err(StoreError::Forbidden)
+        ));
         let go = officer(&db, "bgs", "general-office").await;
         let go_handle = go.write_unit(&db, "general-office").await.unwrap();
-        plans::close_item(&db, &go_handle, item_311.id, d("2008-11-30"), "决策机制已健全").await.unwrap();
-        assert!(plans::close_item(&db, &go_handle, item_311.id, d("2008-12-01"), "again").await.is_err());
+        plans::close_item(
+            &db,
+            &go_handle,
+            item_311.id,
+            d("2008-11-30"),
+            "决策机制已健全",
+        )
+        .await
+        .unwrap();
+        assert!(
+            plans::close_item(&db, &go_handle, item_311.id, d("2008-12-01"), "again")
+                .await
+                .is_err()
+        );
 
-        let m = plans::matrix(&db, first.plan_id, d("2009-01-10")).await.unwrap();
+        let m = plans::matrix(&db, first.plan_id, d("2009-01-10"))
+            .await
+            .unwrap();
         assert_eq!(m.items.len(), 15);
         let closed = m.items.iter().find(|i| i.id == item_311.id).unwrap();
         assert_eq!(closed.timing, Timing::ClosedOnTime);
-        let petition_col = m.units.iter().position(|(k, _)| k == "petition-bureau").unwrap();
+        let petition_col = m
+            .units
+            .iter()
+            .position(|(k, _)| k == "petition-bureau")
+            .unwrap();
         // Every item but the closed one is overdue on 2009-01-10; the petition bureau is on
         // 三(三)1 (lead) only... and on every "市级各部门" item as a participant.
         assert!(m.overdue_per_unit[petition_col] >= 1);
-        let cell = m.items.iter().find(|i| i.id == item_331.id).unwrap().assignment("petition-bureau").unwrap();
+        let cell = m
+            .items
+            .iter()
+            .find(|i| i.id == item_331.id)
+            .unwrap()
+            .assignment("petition-bureau")
+            .unwrap();
         assert_eq!(cell.status, ReportStatus::InProgress);
-        let mine = plans::responsibilities(&db, handle.as_read(), today).await.unwrap();
+        let mine = plans::responsibilities(&db, handle.as_read(), today)
+            .await
+            .unwrap();
         assert!(mine.iter().any(|i| i.id == item_331.id));
         assert_eq!(plans::reports(&db, item_331.id).await.unwrap().len(), 1);
         db.close().await;

@@ -122,6 +122,8 @@ mod tests {
             include_str!("../templates/home.html"),
             include_str!("../templates/portal.html"),
             include_str!("../templates/error.html"),
+            include_str!("../templates/plan.html"),
+            include_str!("../templates/item.html"),
         ];
         for src in templates {
             for part in src.split("t.t(\"").skip(1) {

@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Render a template, or a plain 500 if rendering fails (a template bug, logged).
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -51,7 +51,7 @@ pub struct UserView {
 }
 
 impl UserView {
-    fn of(auth: &Auth) -> Self {
+    pub(crate) fn of(auth: &Auth) -> Self {
         UserView {
             display_name: auth.principal.display_name.clone(),
             unit_name: auth.principal.unit_name.clone(),
@@ -100,7 +100,12 @@ fn error_page(
     )
 }
 
-fn store_error_page(t: Tr, user: Option<UserView>, path: &str, e: StoreError) -> Response {
+pub(crate) fn store_error_page(
+    t: Tr,
+    user: Option<UserView>,
+    path: &str,
+    e: StoreError,
+) -> Response {
     let status = crate::error::status_for(&e);
     error_page(t, user, path, status, &e)
 }
@@ -131,6 +136,7 @@ struct PortalPage {
     path: String,
     units: Vec<UnitRow>,
     profiles: Vec<PublicProfile>,
+    plans: Vec<PlanSummary>,
 }
 
 async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth) -> Response {
@@ -139,17 +145,19 @@ async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth
         Ok::<_, StoreError>((
             directory::list_units(&state.db).await?,
             profile::list_public(&state.db).await?,
+            plan_summaries(&state.db).await?,
         ))
     }
     .await;
     match loaded {
-        Ok((units, profiles)) => render(
+        Ok((units, profiles, plans)) => render(
             &PortalPage {
                 t,
                 user,
                 path: "/".into(),
                 units,
                 profiles,
+                plans,
             },
             StatusCode::OK,
         ),
@@ -262,7 +270,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-fn csrf_ok(auth: &Auth, token: &str) -> bool {
+pub(crate) fn csrf_ok(auth: &Auth, token: &str) -> bool {
     auth.csrf
         .as_deref()
         .is_some_and(|c| !token.is_empty() && c == token)
@@ -323,6 +331,39 @@ struct HomePage {
     audit: Vec<AuditRecord>,
     chain: Option<VerifyReport>,
     users: Vec<accounts::UserSummary>,
+    plans: Vec<PlanSummary>,
+    /// Plan items my unit is assigned to, soonest deadline first.
+    mine: Vec<fazhi_store::plans::ItemView>,
+}
+
+/// A plan with its progress counts, for the home page and the portal.
+pub struct PlanSummary {
+    pub id: i64,
+    pub title: String,
+    pub doc_number: String,
+    pub items: usize,
+    pub closed: usize,
+    pub overdue: usize,
+    pub due_soon: usize,
+}
+
+pub(crate) async fn plan_summaries(db: &fazhi_store::Db) -> Result<Vec<PlanSummary>, StoreError> {
+    use fazhi_store::plans::{self, Timing};
+    let today = crate::plan_pages::today_cst();
+    let mut out = Vec::new();
+    for p in plans::list_plans(db).await? {
+        let items = plans::items(db, p.id, today).await?;
+        out.push(PlanSummary {
+            id: p.id,
+            title: p.title,
+            doc_number: p.doc_number.unwrap_or_default(),
+            items: items.len(),
+            closed: items.iter().filter(|i| i.closed_on.is_some()).count(),
+            overdue: items.iter().filter(|i| i.timing.is_overdue()).count(),
+            due_soon: items.iter().filter(|i| i.timing == Timing::DueSoon).count(),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -404,6 +445,9 @@ async fn build_home(
         Ok(admin) => accounts::list_users(db, &admin).await?,
         Err(_) => Vec::new(),
     };
+    let own = p.read_unit(db, &p.unit_key).await?;
+    let mine =
+        fazhi_store::plans::responsibilities(db, &own, crate::plan_pages::today_cst()).await?;
     Ok(HomePage {
         t,
         user: Some(UserView::of(auth)),
@@ -417,6 +461,8 @@ async fn build_home(
         audit,
         chain,
         users,
+        plans: plan_summaries(db).await?,
+        mine,
     })
 }
 

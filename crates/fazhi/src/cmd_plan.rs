@@ -21,10 +21,23 @@ pub enum PlanCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Parse a notice and store it as tracked items with their units (idempotent: importing the
+    /// same notice again changes nothing). Names are resolved against the stored directory.
+    Import {
+        #[command(flatten)]
+        db: crate::cmd_server::DbArgs,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum OrgCmd {
+    /// Load an organisation directory file (TOML) into the database (idempotent).
+    Import {
+        #[command(flatten)]
+        db: crate::cmd_server::DbArgs,
+        file: String,
+    },
     /// Resolve a unit name as plans write it ("法制", "市级各部门") to canonical unit name(s).
     Resolve {
         name: String,
@@ -41,17 +54,25 @@ fn directory() -> Directory {
 pub fn run_plan(cmd: PlanCmd) -> CliResult {
     match cmd {
         PlanCmd::Parse { file, json } => plan_parse(&file, json),
+        PlanCmd::Import { db, file } => crate::cmd_server::plan_import(db, read_notice(&file)?),
     }
 }
 
 pub fn run_org(cmd: OrgCmd) -> CliResult {
     match cmd {
         OrgCmd::Resolve { name, json } => org_resolve(&name, json),
+        OrgCmd::Import { db, file } => crate::cmd_server::org_import(db, file),
     }
 }
 
-fn plan_parse(file: &PathBuf, as_json: bool) -> CliResult {
-    let shown = file.display();
+/// A notice's text and the name to show for it in errors.
+pub struct Notice {
+    pub shown: String,
+    pub text: String,
+}
+
+fn read_notice(file: &PathBuf) -> Result<Notice, CliError> {
+    let shown = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => CliError::usage(format!("{shown}: no such file")),
         _ => CliError::failure(format!("{shown}: cannot read: {e}")),
@@ -59,6 +80,11 @@ fn plan_parse(file: &PathBuf, as_json: bool) -> CliResult {
     let text = String::from_utf8(bytes).map_err(|e| {
         CliError::usage(format!("{shown}: not UTF-8 text (invalid byte at offset {}); convert it first, e.g. iconv -f GB18030 -t UTF-8", e.utf8_error().valid_up_to()))
     })?;
+    Ok(Notice { shown, text })
+}
+
+fn plan_parse(file: &PathBuf, as_json: bool) -> CliResult {
+    let Notice { shown, text } = read_notice(file)?;
     let plan = fazhi_plan::parse_and_resolve(&text, &directory())
         .map_err(|e| CliError::usage(format!("{shown}: {e}")))?;
     if as_json {

@@ -70,7 +70,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 pub fn store_error(e: StoreError) -> CliError {
     let message = format!("{}\n{}", e.message_zh(), e.message_en());
     match e {
-        StoreError::Db(_) | StoreError::Migration(_) => CliError::failure(format!("{message}\n({e})")),
+        StoreError::Db(_) | StoreError::Migration(_) => {
+            CliError::failure(format!("{message}\n({e})"))
+        }
         StoreError::NotFound { .. } => CliError::not_found(message),
         _ => CliError::usage(message),
     }
@@ -106,13 +108,20 @@ pub fn serve(args: ServeArgs) -> CliResult {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .map_err(|e| CliError::failure(format!("cannot listen on {}: {e}", args.addr)))?;
-        let local = listener.local_addr().map_err(|e| CliError::failure(e.to_string()))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| CliError::failure(e.to_string()))?;
         println!("fazhi listening on http://{local}");
         if args.demo {
             crate::demo::print_logins();
         }
-        let state = fazhi_web::AppState { db: db.clone(), secure_cookies: args.secure_cookies };
-        fazhi_web::serve(state, listener).await.map_err(|e| CliError::failure(e.to_string()))?;
+        let state = fazhi_web::AppState {
+            db: db.clone(),
+            secure_cookies: args.secure_cookies,
+        };
+        fazhi_web::serve(state, listener)
+            .await
+            .map_err(|e| CliError::failure(e.to_string()))?;
         db.close().await;
         Ok(())
     })
@@ -121,7 +130,11 @@ pub fn serve(args: ServeArgs) -> CliResult {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FAZHI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).json().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .json()
+        .try_init();
 }
 
 fn parse_grant(s: &str) -> Result<RoleGrant, CliError> {
@@ -141,19 +154,32 @@ async fn resolve_unit_key(db: &Db, given: &str) -> Result<String, CliError> {
     let dir = directory::load_directory(db).await.map_err(store_error)?;
     match dir.resolve(given) {
         fazhi_org::Resolution::Unit(k) => Ok(k),
-        _ => Err(CliError::usage(format!("未知单位或不唯一:{given}\nunknown or ambiguous unit: {given}"))),
+        _ => Err(CliError::usage(format!(
+            "未知单位或不唯一:{given}\nunknown or ambiguous unit: {given}"
+        ))),
     }
 }
 
 pub fn user(cmd: UserCmd) -> CliResult {
-    let UserCmd::Add { db, username, unit, name, roles } = cmd;
-    let grants = roles.iter().map(|r| parse_grant(r)).collect::<Result<Vec<_>, _>>()?;
+    let UserCmd::Add {
+        db,
+        username,
+        unit,
+        name,
+        roles,
+    } = cmd;
+    let grants = roles
+        .iter()
+        .map(|r| parse_grant(r))
+        .collect::<Result<Vec<_>, _>>()?;
     let password = match std::env::var("FAZHI_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
             eprintln!("password for {username}:");
             let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| CliError::failure(e.to_string()))?;
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| CliError::failure(e.to_string()))?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
@@ -166,10 +192,21 @@ pub fn user(cmd: UserCmd) -> CliResult {
                 Some(s) => Some(resolve_unit_key(&conn, &s).await?),
                 None => None,
             };
-            resolved.push(RoleGrant { role: g.role, scope });
+            resolved.push(RoleGrant {
+                role: g.role,
+                scope,
+            });
         }
-        let new = accounts::NewUser { username: username.clone(), display_name: name, password, unit_key, grants: resolved };
-        let id = accounts::create_user(&conn, &AdminHandle::command_line("user add"), new).await.map_err(store_error)?;
+        let new = accounts::NewUser {
+            username: username.clone(),
+            display_name: name,
+            password,
+            unit_key,
+            grants: resolved,
+        };
+        let id = accounts::create_user(&conn, &AdminHandle::command_line("user add"), new)
+            .await
+            .map_err(store_error)?;
         println!("created user {username} (id {id})");
         Ok(())
     })
@@ -181,9 +218,15 @@ pub fn audit(cmd: AuditCmd) -> CliResult {
         let conn = open(&db).await?;
         let report = audit::verify(&conn).await.map_err(store_error)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("report serialises")
+            );
         } else if let Some(b) = &report.first_broken {
-            println!("BROKEN at entry {}: {}\n第 {} 条起审计链损坏:{}", b.seq, b.reason_en, b.seq, b.reason_zh);
+            println!(
+                "BROKEN at entry {}: {}\n第 {} 条起审计链损坏:{}",
+                b.seq, b.reason_en, b.seq, b.reason_zh
+            );
         } else {
             println!("ok: {} entries, chain intact", report.entries);
         }
@@ -204,15 +247,45 @@ pub fn backup(db: DbArgs, path: String) -> CliResult {
 }
 
 pub fn org_import(db: DbArgs, file: String) -> CliResult {
-    let src = std::fs::read_to_string(&file).map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
-    let dir = fazhi_org::Directory::from_toml_str(&src, &file).map_err(|e| CliError::usage(e.to_string()))?;
+    let src = std::fs::read_to_string(&file)
+        .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+    let dir = fazhi_org::Directory::from_toml_str(&src, &file)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     runtime()?.block_on(async {
         let conn = open(&db).await?;
-        let r = directory::import(&conn, &AdminHandle::command_line("org import"), &dir).await.map_err(store_error)?;
+        let r = directory::import(&conn, &AdminHandle::command_line("org import"), &dir)
+            .await
+            .map_err(store_error)?;
         println!(
             "units added {}, updated {}; aliases added {}; groups written {}",
             r.units_added, r.units_updated, r.aliases_added, r.groups_written
         );
+        Ok(())
+    })
+}
+
+pub fn plan_import(db: DbArgs, notice: crate::cmd_plan::Notice) -> CliResult {
+    runtime()?.block_on(async {
+        let conn = open(&db).await?;
+        let dir = directory::load_directory(&conn).await.map_err(store_error)?;
+        if dir.units().is_empty() {
+            return Err(CliError::usage(
+                "数据库中尚无单位目录,请先运行 fazhi org import FILE\nthe database has no directory yet: run `fazhi org import FILE` first",
+            ));
+        }
+        let plan = fazhi_plan::parse_and_resolve(&notice.text, &dir)
+            .map_err(|e| CliError::usage(format!("{}: {e}", notice.shown)))?;
+        let out = fazhi_store::plans::import(&conn, &AdminHandle::command_line("plan import"), &plan)
+            .await
+            .map_err(store_error)?;
+        if out.created {
+            println!("imported plan {} (id {}): {} items, {} unit assignments", plan.title, out.plan_id, out.items, out.assignments);
+        } else {
+            println!("already imported (id {}): nothing changed", out.plan_id);
+        }
+        for u in &out.unresolved {
+            println!("unresolved, for a person to map: {u}");
+        }
         Ok(())
     })
 }

@@ -34,7 +34,9 @@ impl Server {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(120)).expect("the server prints its address");
+        let base = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server prints its address");
         Server { child, base }
     }
 
@@ -51,7 +53,10 @@ impl Drop for Server {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).redirects(0).build()
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(0)
+        .build()
 }
 
 /// Sign in through the API; the agent keeps the session cookie.
@@ -66,8 +71,13 @@ fn login(server: &Server, username: &str) -> ureq::Agent {
 /// The status and JSON body of a request, whether it succeeded or not.
 fn call(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {
     match r {
-        Ok(res) => (res.status(), res.into_json().unwrap_or(serde_json::Value::Null)),
-        Err(ureq::Error::Status(code, res)) => (code, res.into_json().unwrap_or(serde_json::Value::Null)),
+        Ok(res) => (
+            res.status(),
+            res.into_json().unwrap_or(serde_json::Value::Null),
+        ),
+        Err(ureq::Error::Status(code, res)) => {
+            (code, res.into_json().unwrap_or(serde_json::Value::Null))
+        }
         Err(e) => panic!("transport error: {e}"),
     }
 }
@@ -88,20 +98,42 @@ async fn an_officer_is_refused_on_another_units_record() {
     each_backend("e2e_access", |t| {
         let server = Server::start(&t.url);
         let officer = login(&server, "bangongshi");
-        let (status, body) = call(officer.put(&server.url("/api/v1/units/petition-bureau/profile")).send_json(profile(1)));
+        let (status, body) = call(
+            officer
+                .put(&server.url("/api/v1/units/petition-bureau/profile"))
+                .send_json(profile(1)),
+        );
         assert_eq!(status, 403, "{}: {body}", t.label);
         assert_eq!(body["code"], "forbidden");
         assert!(body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
-        let (status, _) = call(officer.get(&server.url("/api/v1/units/petition-bureau/profile")).call());
+        let (status, _) = call(
+            officer
+                .get(&server.url("/api/v1/units/petition-bureau/profile"))
+                .call(),
+        );
         assert_eq!(status, 403, "{}: reading is refused too", t.label);
-        let (status, body) = call(officer.put(&server.url("/api/v1/units/general-office/profile")).send_json(profile(2)));
+        let (status, body) = call(
+            officer
+                .put(&server.url("/api/v1/units/general-office/profile"))
+                .send_json(profile(2)),
+        );
         assert_eq!(status, 200, "{}: own unit: {body}", t.label);
         // The officer's own unit page works; audit and administration do not.
-        assert_eq!(call(officer.get(&server.url("/api/v1/audit")).call()).0, 403);
-        assert_eq!(call(officer.get(&server.url("/api/v1/users")).call()).0, 403);
+        assert_eq!(
+            call(officer.get(&server.url("/api/v1/audit")).call()).0,
+            403
+        );
+        assert_eq!(
+            call(officer.get(&server.url("/api/v1/users")).call()).0,
+            403
+        );
         // A supervisor of the legal affairs office may act for the petition bureau.
         let supervisor = login(&server, "fazhiban");
-        let (status, _) = call(supervisor.put(&server.url("/api/v1/units/petition-bureau/profile")).send_json(profile(3)));
+        let (status, _) = call(
+            supervisor
+                .put(&server.url("/api/v1/units/petition-bureau/profile"))
+                .send_json(profile(3)),
+        );
         assert_eq!(status, 200, "{}", t.label);
         // Unauthenticated: 401.
         assert_eq!(call(agent().get(&server.url("/api/v1/me")).call()).0, 401);
@@ -150,19 +182,49 @@ async fn pages_render_in_both_languages_with_security_headers() {
     each_backend("e2e_pages", |t| {
         let server = Server::start(&t.url);
         let res = agent().get(&server.url("/")).call().unwrap();
-        let csp = res.header("content-security-policy").unwrap_or_default().to_string();
+        let csp = res
+            .header("content-security-policy")
+            .unwrap_or_default()
+            .to_string();
         assert!(csp.contains("default-src 'self'"), "{csp}");
         let html = res.into_string().unwrap();
-        assert!(html.contains("政务公开门户") && html.contains("市政府办公室政务公开科"), "{}", t.label);
-        let en = agent().get(&server.url("/?lang=en")).call().unwrap().into_string().unwrap();
+        assert!(
+            html.contains("政务公开门户") && html.contains("市政府办公室政务公开科"),
+            "{}",
+            t.label
+        );
+        let en = agent()
+            .get(&server.url("/?lang=en"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
         assert!(en.contains("Open Government Portal"));
-        let login_page = agent().get(&server.url("/login")).call().unwrap().into_string().unwrap();
+        let login_page = agent()
+            .get(&server.url("/login"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
         assert!(login_page.contains("name=\"csrf\""));
         // A form post without the CSRF cookie is refused.
-        let (s, _) = call(agent().post(&server.url("/login")).send_form(&[("username", "admin"), ("password", DEMO_PASSWORD), ("csrf", "forged")]));
+        let (s, _) = call(agent().post(&server.url("/login")).send_form(&[
+            ("username", "admin"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", "forged"),
+        ]));
         assert_eq!(s, 403);
-        let home = login(&server, "fazhiban").get(&server.url("/home")).call().unwrap().into_string().unwrap();
-        assert!(home.contains("审计链完整"), "{}: the supervisor sees the chain status", t.label);
+        let home = login(&server, "fazhiban")
+            .get(&server.url("/home"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        assert!(
+            home.contains("审计链完整"),
+            "{}: the supervisor sees the chain status",
+            t.label
+        );
         let (s, b) = call(agent().get(&server.url("/api/v1/openapi.json")).call());
         assert_eq!((s, b["openapi"].as_str()), (200, Some("3.1.0")));
         assert_eq!(call(agent().get(&server.url("/healthz")).call()).0, 200);
@@ -179,7 +241,10 @@ async fn acknowledged_writes_survive_sigkill() {
         let base = server.base.clone();
         let token: String = {
             let sup = login(&server, "fazhiban");
-            let (_, b) = call(sup.post(&format!("{base}/api/v1/tokens")).send_json(ureq::json!({"name": "load"})));
+            let (_, b) = call(
+                sup.post(&format!("{base}/api/v1/tokens"))
+                    .send_json(ureq::json!({"name": "load"})),
+            );
             b["token"].as_str().unwrap().to_string()
         };
         let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, String)>::new()));
@@ -197,8 +262,14 @@ async fn acknowledged_writes_survive_sigkill() {
                             .send_json(body.clone());
                         match r {
                             Ok(res) => {
-                                let seq = res.into_json::<serde_json::Value>().unwrap()["audit_seq"].as_i64().unwrap();
-                                acked.lock().unwrap().push((seq, body["address"].as_str().unwrap().to_string()));
+                                let seq = res.into_json::<serde_json::Value>().unwrap()
+                                    ["audit_seq"]
+                                    .as_i64()
+                                    .unwrap();
+                                acked
+                                    .lock()
+                                    .unwrap()
+                                    .push((seq, body["address"].as_str().unwrap().to_string()));
                             }
                             Err(_) => return, // the server is gone
                         }
@@ -216,24 +287,48 @@ async fn acknowledged_writes_survive_sigkill() {
             w.join().unwrap();
         }
         let acked = acked.lock().unwrap().clone();
-        assert!(acked.len() >= 30, "{}: writes were acknowledged before the kill", t.label);
+        assert!(
+            acked.len() >= 30,
+            "{}: writes were acknowledged before the kill",
+            t.label
+        );
 
         let server = Server::start(&t.url);
         let auditor = login(&server, "shenji");
         for (seq, address) in &acked {
             let (s, entries) = call(
                 auditor
-                    .get(&server.url(&format!("/api/v1/audit?entity=unit_profile&before_seq={}&limit=1", seq + 1)))
+                    .get(&server.url(&format!(
+                        "/api/v1/audit?entity=unit_profile&before_seq={}&limit=1",
+                        seq + 1
+                    )))
                     .call(),
             );
             assert_eq!(s, 200);
             let e = &entries[0];
-            assert_eq!(e["seq"].as_i64(), Some(*seq), "{}: acknowledged entry {seq} is present", t.label);
-            assert!(e["after_json"].as_str().unwrap().contains(address.as_str()), "{}: entry {seq} holds its write", t.label);
+            assert_eq!(
+                e["seq"].as_i64(),
+                Some(*seq),
+                "{}: acknowledged entry {seq} is present",
+                t.label
+            );
+            assert!(
+                e["after_json"].as_str().unwrap().contains(address.as_str()),
+                "{}: entry {seq} holds its write",
+                t.label
+            );
         }
         drop(server);
-        let out = Command::new(BIN).args(["audit", "verify", "--db", &t.url]).output().unwrap();
-        assert!(out.status.success(), "{}: {}", t.label, String::from_utf8_lossy(&out.stdout));
+        let out = Command::new(BIN)
+            .args(["audit", "verify", "--db", &t.url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            t.label,
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("chain intact"));
     })
     .await;
@@ -244,13 +339,19 @@ async fn sigterm_shuts_down_gracefully() {
     let t = fazhi_store::testing::fresh_sqlite("e2e_term");
     let mut server = Server::start(&t.url);
     assert_eq!(call(agent().get(&server.url("/healthz")).call()).0, 200);
-    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
     let start = Instant::now();
     let status = loop {
         if let Some(s) = server.child.try_wait().unwrap() {
             break s;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "the server stops within 20 s of SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server stops within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");

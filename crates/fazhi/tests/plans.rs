@@ -1,0 +1,153 @@
+//! End-to-end plan tracking: `org import` and `plan import` from the command line (idempotent),
+//! then an officer's responsibilities, a progress report through the page form, and the matrix
+//! exports, over HTTP against the real binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn fazhi(args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn plan_import_is_idempotent_and_needs_a_directory() {
+    let t = fazhi_store::testing::fresh_sqlite("cli_plan_import");
+    let seed = format!("{ROOT}/data/seed/bazhong-2008-plan.txt");
+    let (code, out) = fazhi(&["plan", "import", "--db", &t.url, &seed]);
+    assert_eq!(code, 2, "no directory yet: {out}");
+    let (code, out) = fazhi(&[
+        "org",
+        "import",
+        "--db",
+        &t.url,
+        &format!("{ROOT}/data/orgs/bazhong-2008.toml"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = fazhi(&["plan", "import", "--db", &t.url, &seed]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("15 items"), "{out}");
+    assert!(
+        out.contains("市级相关部门"),
+        "the group to be chosen per item is flagged: {out}"
+    );
+    let (code, out) = fazhi(&["plan", "import", "--db", &t.url, &seed]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already imported"), "{out}");
+    let (code, out) = fazhi(&["audit", "verify", "--db", &t.url]);
+    assert_eq!(code, 0, "{out}");
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn an_officer_reports_progress_on_a_seed_plan_item() {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_plan");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
+        .env("FAZHI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(a) = line.strip_prefix("fazhi listening on ") {
+            break a.to_string();
+        }
+    };
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
+    agent
+        .post(&format!("{base}/api/v1/session"))
+        .send_json(ureq::json!({"username": "bangongshi", "password": "fazhi-demo-2008"}))
+        .unwrap();
+    let home = agent
+        .get(&format!("{base}/home"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        home.contains("我的职责") && home.contains("三(一)3"),
+        "the officer sees their responsibilities"
+    );
+    let at = home.find("/items/").unwrap();
+    let href_start = home[..at].rfind("href=\"").unwrap() + 6;
+    let href = &home[href_start..href_start + home[href_start..].find('"').unwrap()];
+    let item_page = agent
+        .get(&format!("{base}{href}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        item_page.contains("报告进展"),
+        "an assigned unit gets the report form"
+    );
+    let csrf = csrf_of(&item_page);
+    let res = agent
+        .post(&format!("{base}{href}/reports"))
+        .send_form(&[
+            ("csrf", &csrf),
+            ("reported_on", "2008-07-15"),
+            ("status", "in_progress"),
+            ("text", "端到端测试报告"),
+        ])
+        .unwrap();
+    assert!(
+        res.into_string().unwrap().contains("端到端测试报告"),
+        "the report is on the item's timeline"
+    );
+    // Without the CSRF token, nothing is written.
+    let forged = agent.post(&format!("{base}{href}/reports")).send_form(&[
+        ("csrf", "x"),
+        ("reported_on", "2008-07-16"),
+        ("status", "done"),
+        ("text", "伪造"),
+    ]);
+    assert!(matches!(forged, Err(ureq::Error::Status(403, _))));
+    let plan_href = &href[..href.find("/items/").unwrap()];
+    let csv = agent
+        .get(&format!("{base}{plan_href}/matrix.csv?on=2008-08-01"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("三(一)3") && csv.contains("市政府办公室"));
+    let xlsx = agent
+        .get(&format!("{base}{plan_href}/matrix.xlsx"))
+        .call()
+        .unwrap();
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut xlsx.into_reader(), &mut bytes).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+    let portal = ureq::get(&format!("{base}/"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(portal.contains("巴中市人民政府全面推进依法行政工作2008年度安排"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
