@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_plans.sql"),
         postgres: include_str!("../migrations/postgres/0002_plans.sql"),
     },
+    Migration {
+        version: 3,
+        name: "attachments",
+        sqlite: include_str!("../migrations/sqlite/0003_attachments.sql"),
+        postgres: include_str!("../migrations/postgres/0003_attachments.sql"),
+    },
 ];
 
 impl Db {

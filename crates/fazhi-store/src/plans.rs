@@ -556,6 +556,58 @@ async fn assignment_role(
     )
 }
 
+/// Largest attachment accepted, and most attachments on one report.
+pub const MAX_ATTACHMENT_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_ATTACHMENTS: usize = 5;
+
+/// A file attached to a progress report (a scanned document, a spreadsheet of figures).
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub report_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+fn check_attachments(files: &[NewAttachment]) -> StoreResult<()> {
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(StoreError::invalid(
+            "attachment",
+            format!("每份报告最多 {MAX_ATTACHMENTS} 个附件"),
+            format!("at most {MAX_ATTACHMENTS} attachments per report"),
+        ));
+    }
+    for f in files {
+        if f.content.len() > MAX_ATTACHMENT_BYTES {
+            return Err(StoreError::invalid(
+                "attachment",
+                format!("附件 {} 超过 2 MB", f.filename),
+                format!("attachment {} is larger than 2 MB", f.filename),
+            ));
+        }
+        let name_ok = !f.filename.trim().is_empty()
+            && f.filename.chars().count() <= 200
+            && !f.filename.contains(['/', '\\', '\0']);
+        if !name_ok {
+            return Err(StoreError::invalid(
+                "attachment",
+                "附件文件名无效",
+                "the attachment's file name is not valid",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// File a progress report for `unit` on an item it is assigned to.
 pub async fn file_report(
     db: &Db,
@@ -563,6 +615,18 @@ pub async fn file_report(
     item_id: i64,
     report: &NewReport,
 ) -> StoreResult<i64> {
+    file_report_with(db, unit, item_id, report, &[]).await
+}
+
+/// File a progress report with attachments; the report and its files commit together.
+pub async fn file_report_with(
+    db: &Db,
+    unit: &UnitWrite,
+    item_id: i64,
+    report: &NewReport,
+    attachments: &[NewAttachment],
+) -> StoreResult<i64> {
+    check_attachments(attachments)?;
     let text = report.text.trim();
     if text.is_empty() || text.chars().count() > MAX_REPORT_CHARS {
         return Err(StoreError::invalid(
@@ -601,10 +665,30 @@ pub async fn file_report(
     .fetch_one(tx.conn())
     .await?
     .get(0);
+    let mut files = Vec::new();
+    for f in attachments {
+        use sha2::Digest;
+        let sha = hex::encode(sha2::Sha256::digest(&f.content));
+        sqlx::query(
+            "INSERT INTO report_attachments (report_id, filename, content_type, size, sha256, content) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&f.filename)
+        .bind(&f.content_type)
+        .bind(f.content.len() as i64)
+        .bind(&sha)
+        .bind(&f.content)
+        .execute(tx.conn())
+        .await?;
+        files.push(
+            serde_json::json!({ "filename": f.filename, "size": f.content.len(), "sha256": sha }),
+        );
+    }
     tx.audit(
         AuditEntry::new(unit.actor(), "plan.report", "progress_report", id)
             .unit(unit.unit_key())
-            .after(serde_json::json!({ "item": item.number, "plan_id": item.plan_id, "report": report })),
+            .after(serde_json::json!({ "item": item.number, "plan_id": item.plan_id, "report": report, "attachments": files })),
     )
     .await?;
     tx.commit().await?;
@@ -723,4 +807,46 @@ pub async fn matrix(db: &Db, plan_id: i64, today: NaiveDate) -> StoreResult<Matr
         items,
         overdue_per_unit,
     })
+}
+
+/// The attachments of an item's reports (metadata only).
+pub async fn attachments_of_item(db: &Db, item_id: i64) -> StoreResult<Vec<AttachmentInfo>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.report_id, a.filename, a.content_type, a.size, a.sha256 FROM report_attachments a \
+         JOIN progress_reports r ON r.id = a.report_id WHERE r.item_id = $1 ORDER BY a.id",
+    )
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AttachmentInfo {
+            id: r.get(0),
+            report_id: r.get(1),
+            filename: r.get(2),
+            content_type: r.get(3),
+            size: r.get(4),
+            sha256: r.get(5),
+        })
+        .collect())
+}
+
+/// One attachment with its content.
+pub async fn attachment(db: &Db, id: i64) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
+    let r = sqlx::query(
+        "SELECT id, report_id, filename, content_type, size, sha256, content FROM report_attachments WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(StoreError::NotFound { entity: "attachment", key: id.to_string() })?;
+    let info = AttachmentInfo {
+        id: r.get(0),
+        report_id: r.get(1),
+        filename: r.get(2),
+        content_type: r.get(3),
+        size: r.get(4),
+        sha256: r.get(5),
+    };
+    Ok((info, r.get(6)))
 }

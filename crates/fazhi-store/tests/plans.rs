@@ -126,9 +126,39 @@ async fn the_seed_plan_is_tracked_by_its_units() {
             status: ReportStatus::InProgress,
             text: "已建立信访联席会议制度".into(),
         };
-        plans::file_report(&db, &handle, item_331.id, &report)
-            .await
-            .unwrap();
+        let scan = plans::NewAttachment {
+            filename: "联席会议纪要.pdf".into(),
+            content_type: "application/pdf".into(),
+            content: b"%PDF-1.4 minutes".to_vec(),
+        };
+        plans::file_report_with(
+            &db,
+            &handle,
+            item_331.id,
+            &report,
+            std::slice::from_ref(&scan),
+        )
+        .await
+        .unwrap();
+        let files = plans::attachments_of_item(&db, item_331.id).await.unwrap();
+        assert_eq!(files.len(), 1, "{}", t.label);
+        let (info, bytes) = plans::attachment(&db, files[0].id).await.unwrap();
+        assert_eq!(info.filename, "联席会议纪要.pdf");
+        assert_eq!(
+            bytes, scan.content,
+            "{}: the file comes back byte for byte",
+            t.label
+        );
+        let too_big = plans::NewAttachment {
+            content: vec![0; plans::MAX_ATTACHMENT_BYTES + 1],
+            ..scan.clone()
+        };
+        let refused = plans::file_report_with(&db, &handle, item_331.id, &report, &[too_big]).await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid { .. })),
+            "{}",
+            t.label
+        );
         let legal_only = items.iter().find(|i| i.number == "三(二)3").unwrap(); // 巴州区、南江县 + 法制办
         assert!(
             matches!(

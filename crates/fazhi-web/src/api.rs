@@ -14,7 +14,7 @@ use fazhi_store::access::RoleGrant;
 use fazhi_store::audit::{AuditQuery, AuditRecord, VerifyReport};
 use fazhi_store::directory::{NewUnit, UnitRow};
 use fazhi_store::profile::Profile;
-use fazhi_store::{accounts, audit, directory, profile};
+use fazhi_store::{accounts, audit, directory, plans, profile};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -42,6 +42,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_token))
         .routes(routes!(list_audit))
         .routes(routes!(verify_audit))
+        .routes(routes!(list_plans))
+        .routes(routes!(plan_matrix))
+        .routes(routes!(unit_responsibilities))
+        .routes(routes!(add_report))
+        .routes(routes!(close_item))
 }
 
 /// JSON body extractor whose rejections use the API's error shape: malformed JSON or invalid
@@ -442,4 +447,98 @@ async fn list_audit(
 async fn verify_audit(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<VerifyReport>> {
     auth.principal.auditor()?;
     Ok(Json(audit::verify(&state.db).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OnParams {
+    /// The day to judge timing on (YYYY-MM-DD); default today (China Standard Time).
+    pub on: Option<chrono::NaiveDate>,
+}
+
+/// Every imported plan (public).
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<Object>)))]
+async fn list_plans(State(state): State<AppState>) -> ApiResult<Json<Vec<plans::PlanRow>>> {
+    Ok(Json(plans::list_plans(&state.db).await?))
+}
+
+/// A plan's items with their units, each unit's latest status, and timing on a day.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/matrix", params(OnParams),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+async fn plan_matrix(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<OnParams>,
+) -> ApiResult<Json<plans::Matrix>> {
+    let on = q.on.unwrap_or_else(crate::plan_pages::today_cst);
+    Ok(Json(plans::matrix(&state.db, id, on).await?))
+}
+
+/// The plan items a unit is assigned to, soonest deadline first.
+#[utoipa::path(get, path = "/api/v1/units/{key}/responsibilities", params(OnParams),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ApiErrorBody)))]
+async fn unit_responsibilities(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(key): Path<String>,
+    Query(q): Query<OnParams>,
+) -> ApiResult<Json<Vec<plans::ItemView>>> {
+    let unit = auth.principal.read_unit(&state.db, &key).await?;
+    let on = q.on.unwrap_or_else(crate::plan_pages::today_cst);
+    Ok(Json(plans::responsibilities(&state.db, &unit, on).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportIn {
+    /// The unit reporting: the caller's own unit by default; a supervisor may report for a unit in scope.
+    pub unit: Option<String>,
+    pub reported_on: chrono::NaiveDate,
+    /// not_started | in_progress | done
+    pub status: String,
+    pub text: String,
+}
+
+/// File a progress report on a plan item for a unit assigned to it.
+#[utoipa::path(post, path = "/api/v1/plan-items/{id}/reports", request_body = ReportIn,
+    responses((status = 201, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ReportIn>,
+) -> ApiResult<impl IntoResponse> {
+    let unit_key = body.unit.unwrap_or_else(|| auth.principal.unit_key.clone());
+    let unit = auth.principal.write_unit(&state.db, &unit_key).await?;
+    let report = plans::NewReport {
+        reported_on: body.reported_on,
+        status: plans::ReportStatus::parse(&body.status)?,
+        text: body.text,
+    };
+    let id = plans::file_report(&state.db, &unit, id, &report).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseIn {
+    /// The lead unit closing the item: the caller's own unit by default.
+    pub unit: Option<String>,
+    pub closed_on: chrono::NaiveDate,
+    pub summary: String,
+}
+
+/// Close a plan item with a summary (its lead or co-lead units only).
+#[utoipa::path(post, path = "/api/v1/plan-items/{id}/close", request_body = CloseIn,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn close_item(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CloseIn>,
+) -> ApiResult<StatusCode> {
+    let unit_key = body.unit.unwrap_or_else(|| auth.principal.unit_key.clone());
+    let unit = auth.principal.write_unit(&state.db, &unit_key).await?;
+    plans::close_item(&state.db, &unit, id, body.closed_on, &body.summary).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

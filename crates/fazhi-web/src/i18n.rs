@@ -124,6 +124,7 @@ mod tests {
             include_str!("../templates/error.html"),
             include_str!("../templates/plan.html"),
             include_str!("../templates/item.html"),
+            include_str!("../templates/unit.html"),
         ];
         for src in templates {
             for part in src.split("t.t(\"").skip(1) {

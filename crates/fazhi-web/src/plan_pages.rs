@@ -7,7 +7,7 @@ use crate::i18n::Tr;
 use crate::pages::{render, store_error_page, UserView};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,14 +17,72 @@ use fazhi_store::plans::{self, ItemView, Matrix, NewReport, ReportRow, ReportSta
 use fazhi_store::StoreError;
 use serde::Deserialize;
 
+/// A report form may carry its attachments: five files of 2 MB and the text.
+const REPORT_BODY_LIMIT: usize = plans::MAX_ATTACHMENTS * plans::MAX_ATTACHMENT_BYTES + 256 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/plans/{plan}", get(matrix_page))
         .route("/plans/{plan}/matrix.csv", get(matrix_csv))
         .route("/plans/{plan}/matrix.xlsx", get(matrix_xlsx))
         .route("/plans/{plan}/items/{item}", get(item_page))
-        .route("/plans/{plan}/items/{item}/reports", post(add_report))
+        .route(
+            "/plans/{plan}/items/{item}/reports",
+            post(add_report).layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)),
+        )
+        .route("/attachments/{id}", get(download))
         .route("/plans/{plan}/items/{item}/close", post(close))
+        .route("/units/{key}", get(unit_page))
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    t: Tr,
+    user: Option<UserView>,
+    path: String,
+    unit: fazhi_store::directory::UnitRow,
+    items: Vec<ItemView>,
+    overdue: usize,
+    due_soon: usize,
+}
+
+/// One unit's page: its plan responsibilities with their timing. Readable by the unit's own
+/// people and by supervisors and auditors whose scope covers it.
+async fn unit_page(
+    State(state): State<AppState>,
+    t: Tr,
+    auth: Auth,
+    Path(key): Path<String>,
+) -> Response {
+    let user = UserView::of(&auth);
+    let loaded = async {
+        let handle = auth.principal.read_unit(&state.db, &key).await?;
+        let unit = fazhi_store::directory::unit_by_key(&state.db, &key).await?;
+        let items = plans::responsibilities(&state.db, &handle, today_cst()).await?;
+        Ok::<_, StoreError>((unit, items))
+    }
+    .await;
+    match loaded {
+        Ok((unit, items)) => {
+            let overdue = items.iter().filter(|i| i.timing.is_overdue()).count();
+            let due_soon = items
+                .iter()
+                .filter(|i| i.timing == plans::Timing::DueSoon)
+                .count();
+            let page = UnitPage {
+                t,
+                user: Some(user),
+                path: format!("/units/{key}"),
+                unit,
+                items,
+                overdue,
+                due_soon,
+            };
+            render(&page, StatusCode::OK)
+        }
+        Err(e) => store_error_page(t, Some(user), "/home", e),
+    }
 }
 
 /// Today in China Standard Time (UTC+8), the day the law counts in.
@@ -252,6 +310,15 @@ fn xlsx(
     wb.save_to_buffer()
 }
 
+impl ItemPage {
+    fn files_of(&self, report_id: &i64) -> Vec<&plans::AttachmentInfo> {
+        self.attachments
+            .iter()
+            .filter(|a| a.report_id == *report_id)
+            .collect()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "item.html")]
 struct ItemPage {
@@ -261,6 +328,7 @@ struct ItemPage {
     plan_id: i64,
     item: ItemView,
     reports: Vec<ReportRow>,
+    attachments: Vec<plans::AttachmentInfo>,
     can_report: bool,
     can_close: bool,
     today: String,
@@ -281,11 +349,15 @@ async fn item_page(
                 key: item.to_string(),
             });
         }
-        Ok((view, plans::reports(&state.db, item).await?))
+        Ok((
+            view,
+            plans::reports(&state.db, item).await?,
+            plans::attachments_of_item(&state.db, item).await?,
+        ))
     }
     .await;
     match loaded {
-        Ok((item_view, reports)) => {
+        Ok((item_view, reports, attachments)) => {
             let my = &auth.principal.unit_key;
             let role = item_view.role_of(my);
             let writes_own = auth.principal.can_write_unit(auth.principal.unit_id);
@@ -300,20 +372,13 @@ async fn item_page(
                     && item_view.closed_on.is_none(),
                 item: item_view,
                 reports,
+                attachments,
                 today: today_cst().to_string(),
             };
             render(&page, StatusCode::OK)
         }
         Err(e) => store_error_page(t, Some(user), "/home", e),
     }
-}
-
-#[derive(Deserialize)]
-struct ReportForm {
-    csrf: String,
-    reported_on: String,
-    status: String,
-    text: String,
 }
 
 fn bad_date(field: &'static str, s: &str) -> StoreError {
@@ -324,14 +389,69 @@ fn bad_date(field: &'static str, s: &str) -> StoreError {
     )
 }
 
+/// The report form, sent as multipart so that files can come with it.
+#[derive(Default)]
+struct ReportForm {
+    csrf: String,
+    reported_on: String,
+    status: String,
+    text: String,
+    files: Vec<plans::NewAttachment>,
+}
+
+async fn read_report_form(mut mp: Multipart) -> Result<ReportForm, StoreError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        StoreError::invalid(
+            "report",
+            format!("表单无法读取:{e}"),
+            format!("the form cannot be read: {e}"),
+        )
+    };
+    let mut form = ReportForm::default();
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or_default().to_string();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            let content = field.bytes().await.map_err(bad)?.to_vec();
+            // A file input left empty still sends a part with no name and no bytes.
+            if !filename.is_empty() || !content.is_empty() {
+                form.files.push(plans::NewAttachment {
+                    filename,
+                    content_type,
+                    content,
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(bad)?;
+        match name.as_str() {
+            "csrf" => form.csrf = value,
+            "reported_on" => form.reported_on = value,
+            "status" => form.status = value,
+            "text" => form.text = value,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
 async fn add_report(
     State(state): State<AppState>,
     t: Tr,
     auth: Auth,
     Path((plan, item)): Path<(i64, i64)>,
-    Form(form): Form<ReportForm>,
+    mp: Multipart,
 ) -> Response {
     let user = UserView::of(&auth);
+    let here = format!("/plans/{plan}/items/{item}");
+    let form = match read_report_form(mp).await {
+        Ok(f) => f,
+        Err(e) => return store_error_page(t, Some(user), &here, e),
+    };
     if !crate::pages::csrf_ok(&auth, &form.csrf) {
         return store_error_page(t, Some(user), "/home", StoreError::Forbidden);
     }
@@ -343,22 +463,49 @@ async fn add_report(
             .principal
             .write_unit(&state.db, &auth.principal.unit_key)
             .await?;
-        plans::file_report(
-            &state.db,
-            &unit,
-            item,
-            &NewReport {
-                reported_on,
-                status,
-                text: form.text.clone(),
-            },
-        )
-        .await
+        let report = NewReport {
+            reported_on,
+            status,
+            text: form.text.clone(),
+        };
+        plans::file_report_with(&state.db, &unit, item, &report, &form.files).await
     }
     .await;
     match result {
-        Ok(_) => Redirect::to(&format!("/plans/{plan}/items/{item}")).into_response(),
-        Err(e) => store_error_page(t, Some(user), &format!("/plans/{plan}/items/{item}"), e),
+        Ok(_) => Redirect::to(&here).into_response(),
+        Err(e) => store_error_page(t, Some(user), &here, e),
+    }
+}
+
+/// Download an attachment (signed-in people; plans and their reports are internal records).
+async fn download(State(state): State<AppState>, _auth: Auth, Path(id): Path<i64>) -> Response {
+    match plans::attachment(&state.db, id).await {
+        Ok((info, bytes)) => {
+            // RFC 5987 encoding keeps Chinese file names intact and the header valid.
+            let encoded: String = info
+                .filename
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename*=UTF-8''{encoded}"),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }
 

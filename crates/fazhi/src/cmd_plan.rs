@@ -1,8 +1,9 @@
 //! `fazhi plan parse FILE` and `fazhi org resolve NAME`: the command-line face of the pure
 //! crates fazhi-plan and fazhi-org. This module reads the file; the crates never do I/O.
 //!
-//! Both commands resolve names against the Bazhong 2008 directory bundled with fazhi-org for now;
-//! switching to the database's directory only changes `directory()`.
+//! Both commands resolve names against the database's directory (with the aliases people have
+//! mapped) when `--db` or `FAZHI_DB` names one, and otherwise against the Bazhong 2008 directory
+//! bundled with fazhi-org.
 
 use crate::error::{CliError, CliResult};
 use clap::Subcommand;
@@ -20,6 +21,9 @@ pub enum PlanCmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Resolve against this database's directory instead of the bundled one.
+        #[arg(long, env = "FAZHI_DB")]
+        db: Option<String>,
     },
     /// Parse a notice and store it as tracked items with their units (idempotent: importing the
     /// same notice again changes nothing). Names are resolved against the stored directory.
@@ -44,23 +48,29 @@ pub enum OrgCmd {
         /// Print JSON instead of one name per line.
         #[arg(long)]
         json: bool,
+        /// Resolve against this database's directory instead of the bundled one.
+        #[arg(long, env = "FAZHI_DB")]
+        db: Option<String>,
     },
 }
 
-fn directory() -> Directory {
-    Directory::bundled_bazhong_2008()
+fn directory(db: Option<&str>) -> Result<Directory, CliError> {
+    match db {
+        None => Ok(Directory::bundled_bazhong_2008()),
+        Some(url) => crate::cmd_server::stored_directory(url),
+    }
 }
 
 pub fn run_plan(cmd: PlanCmd) -> CliResult {
     match cmd {
-        PlanCmd::Parse { file, json } => plan_parse(&file, json),
+        PlanCmd::Parse { file, json, db } => plan_parse(&file, json, db.as_deref()),
         PlanCmd::Import { db, file } => crate::cmd_server::plan_import(db, read_notice(&file)?),
     }
 }
 
 pub fn run_org(cmd: OrgCmd) -> CliResult {
     match cmd {
-        OrgCmd::Resolve { name, json } => org_resolve(&name, json),
+        OrgCmd::Resolve { name, json, db } => org_resolve(&name, json, db.as_deref()),
         OrgCmd::Import { db, file } => crate::cmd_server::org_import(db, file),
     }
 }
@@ -83,9 +93,9 @@ fn read_notice(file: &PathBuf) -> Result<Notice, CliError> {
     Ok(Notice { shown, text })
 }
 
-fn plan_parse(file: &PathBuf, as_json: bool) -> CliResult {
+fn plan_parse(file: &PathBuf, as_json: bool, db: Option<&str>) -> CliResult {
     let Notice { shown, text } = read_notice(file)?;
-    let plan = fazhi_plan::parse_and_resolve(&text, &directory())
+    let plan = fazhi_plan::parse_and_resolve(&text, &directory(db)?)
         .map_err(|e| CliError::usage(format!("{shown}: {e}")))?;
     if as_json {
         println!(
@@ -198,8 +208,8 @@ fn plan_text(plan: &Plan) -> String {
     out
 }
 
-fn org_resolve(name: &str, as_json: bool) -> CliResult {
-    let dir = directory();
+fn org_resolve(name: &str, as_json: bool, db: Option<&str>) -> CliResult {
+    let dir = directory(db)?;
     let res = dir.resolve(name);
     let names = dir.canonical_names(&res);
     let suggestions: Vec<String> = match &res {

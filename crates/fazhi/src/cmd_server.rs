@@ -289,3 +289,17 @@ pub fn plan_import(db: DbArgs, notice: crate::cmd_plan::Notice) -> CliResult {
         Ok(())
     })
 }
+
+/// The directory stored in the database at `url`, with remembered aliases.
+pub fn stored_directory(url: &str) -> Result<fazhi_org::Directory, CliError> {
+    runtime()?.block_on(async {
+        let conn = open(&DbArgs { db: url.to_string() }).await?;
+        let dir = directory::load_directory(&conn).await.map_err(store_error)?;
+        if dir.units().is_empty() {
+            return Err(CliError::usage(
+                "数据库中尚无单位目录,请先运行 fazhi org import FILE\nthe database has no directory yet: run `fazhi org import FILE` first",
+            ));
+        }
+        Ok(dir)
+    })
+}

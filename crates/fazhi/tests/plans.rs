@@ -105,27 +105,45 @@ fn an_officer_reports_progress_on_a_seed_plan_item() {
         "an assigned unit gets the report form"
     );
     let csrf = csrf_of(&item_page);
-    let res = agent
-        .post(&format!("{base}{href}/reports"))
-        .send_form(&[
-            ("csrf", &csrf),
-            ("reported_on", "2008-07-15"),
-            ("status", "in_progress"),
-            ("text", "端到端测试报告"),
-        ])
+    let post_report = |csrf: &str, text: &str| {
+        let body = multipart(&[
+            ("csrf", None, csrf.as_bytes()),
+            ("reported_on", None, b"2008-07-15"),
+            ("status", None, b"in_progress"),
+            ("text", None, text.as_bytes()),
+            ("file", Some("进展材料.txt"), "附件内容".as_bytes()),
+        ]);
+        agent
+            .post(&format!("{base}{href}/reports"))
+            .set(
+                "content-type",
+                &format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .send_bytes(&body)
+    };
+    let page = post_report(&csrf, "端到端测试报告")
+        .unwrap()
+        .into_string()
         .unwrap();
     assert!(
-        res.into_string().unwrap().contains("端到端测试报告"),
+        page.contains("端到端测试报告"),
         "the report is on the item's timeline"
     );
+    assert!(page.contains("进展材料.txt"), "with its attachment");
+    let at = page.find("/attachments/").unwrap();
+    let link = &page[at..at + page[at..].find('"').unwrap()];
+    let file = agent
+        .get(&format!("{base}{link}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert_eq!(file, "附件内容");
     // Without the CSRF token, nothing is written.
-    let forged = agent.post(&format!("{base}{href}/reports")).send_form(&[
-        ("csrf", "x"),
-        ("reported_on", "2008-07-16"),
-        ("status", "done"),
-        ("text", "伪造"),
-    ]);
-    assert!(matches!(forged, Err(ureq::Error::Status(403, _))));
+    assert!(matches!(
+        post_report("x", "伪造"),
+        Err(ureq::Error::Status(403, _))
+    ));
     let plan_href = &href[..href.find("/items/").unwrap()];
     let csv = agent
         .get(&format!("{base}{plan_href}/matrix.csv?on=2008-08-01"))
@@ -150,4 +168,56 @@ fn an_officer_reports_progress_on_a_seed_plan_item() {
     assert!(portal.contains("巴中市人民政府全面推进依法行政工作2008年度安排"));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn org_resolve_reads_the_stored_directory_when_given_a_database() {
+    let t = fazhi_store::testing::fresh_sqlite("cli_org_resolve");
+    let (code, out) = fazhi(&["org", "resolve", "法制", "--db", &t.url]);
+    assert_eq!(code, 2, "an empty database has no directory: {out}");
+    let (code, out) = fazhi(&[
+        "org",
+        "import",
+        "--db",
+        &t.url,
+        &format!("{ROOT}/data/orgs/bazhong-2008.toml"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = fazhi(&["org", "resolve", "法制", "--db", &t.url]);
+    assert_eq!((code, out.trim()), (0, "市政府法制办公室"));
+    let (code, _) = fazhi(&["org", "resolve", "市外星人事务局", "--db", &t.url]);
+    assert_eq!(code, 1, "an unknown name is not guessed");
+    let (code, out) = fazhi(&[
+        "org",
+        "import",
+        "--db",
+        &t.url,
+        &format!("{ROOT}/data/orgs/bazhong-2008.toml"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("units added 0"),
+        "a second import changes nothing: {out}"
+    );
+}
+
+const BOUNDARY: &str = "fazhi-test-boundary-7f3a";
+
+/// A multipart/form-data body: (field, file name, content).
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, filename, content) in parts {
+        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match filename {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/plain\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        out.extend_from_slice(disposition.as_bytes());
+        out.extend_from_slice(content);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
 }
