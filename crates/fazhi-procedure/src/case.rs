@@ -147,7 +147,7 @@ pub struct DeadlineView {
     pub due: Option<NaiveDate>,
     pub warn_from: Option<NaiveDate>,
     /// on_time | due_soon | overdue | closed_on_time | closed_late | suspended |
-    /// no_time_limit | error
+    /// no_time_limit | lapsed (an optional deadline unused when the case closed) | error
     pub status: String,
     pub explanation_zh: String,
     pub explanation_en: String,
@@ -415,7 +415,7 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
         .filter(|(_, evs)| !evs.is_empty())
         .map(|(i, mut evs)| {
             // A closed case leaves no clock running: what was not met by then closed with it.
-            if let (true, Some(c)) = (case.closed, case.closed_on) {
+            if let (true, Some(c), false) = (case.closed, case.closed_on, p.deadlines[i].optional) {
                 if !evs.iter().any(|x| x.kind == EventKind::Closed) {
                     evs.push(Event::new(EventKind::Closed, c));
                 }
@@ -888,6 +888,9 @@ pub fn deadlines(set: &ProcedureSet, case: &CaseState, today: NaiveDate) -> Vec<
                 view.due = x.due;
                 view.warn_from = x.warning;
                 view.status = x.status.name().to_owned();
+                if d.optional && case.closed && x.closed.is_none() {
+                    view.status = "lapsed".into();
+                }
                 view.explanation_zh = x
                     .explanation
                     .iter()

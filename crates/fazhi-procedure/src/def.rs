@@ -142,9 +142,12 @@ pub struct Step {
 pub struct DeadlineDef {
     pub key: String,
     pub rule: String,
+    /// A right rather than a duty (an appeal, the other party's time to sue): when the case
+    /// closes without it being used it lapses instead of closing late.
+    pub optional: bool,
 }
 
-/// `field=a|b`: the field's value is one of the listed ones.
+/// `field=a|b`: the field's value is one of the listed ones; `field=*`: it has a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cond {
     pub field: String,
@@ -153,7 +156,7 @@ pub struct Cond {
 
 impl Cond {
     pub fn holds(&self, get: impl Fn(&str) -> Option<String>) -> bool {
-        get(&self.field).is_some_and(|v| self.values.iter().any(|x| *x == v))
+        get(&self.field).is_some_and(|v| self.values.iter().any(|x| x == "*" || *x == v))
     }
 }
 
@@ -364,6 +367,8 @@ struct RawVersion {
 struct RawDeadline {
     key: Spanned<String>,
     rule: Spanned<String>,
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize)]
@@ -628,6 +633,7 @@ pub(crate) fn parse_procedure(
         deadlines.push(DeadlineDef {
             key: d.key.get_ref().clone(),
             rule: d.rule.get_ref().clone(),
+            optional: d.optional,
         });
     }
 
@@ -687,10 +693,13 @@ pub(crate) fn parse_procedure(
         let c = cond(s)
             .ok_or_else(|| cx.err(at, format!("{what} {s:?} must read `field=value[|value…]`")))?;
         let f = field_of(&c.field, at, what)?;
-        let ok = |v: &String| match f.kind {
-            FieldKind::Choice => f.choices.iter().any(|x| x.id == *v),
-            FieldKind::Bool => v == "true" || v == "false",
-            _ => true,
+        let ok = |v: &String| {
+            v == "*"
+                || match f.kind {
+                    FieldKind::Choice => f.choices.iter().any(|x| x.id == *v),
+                    FieldKind::Bool => v == "true" || v == "false",
+                    _ => true,
+                }
         };
         if let Some(v) = c.values.iter().find(|v| !ok(v)) {
             return Err(cx.err(

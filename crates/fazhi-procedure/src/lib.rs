@@ -49,14 +49,45 @@ pub struct LoadError {
 }
 
 /// The bundled procedure files, by path relative to the repository root.
-pub const BUNDLED_FILES: &[(&str, &str)] = &[(
-    "data/procedures/disclosure-request.toml",
-    include_str!("../../../data/procedures/disclosure-request.toml"),
-)];
+pub const BUNDLED_FILES: &[(&str, &str)] = &[
+    (
+        "data/procedures/disclosure-request.toml",
+        include_str!("../../../data/procedures/disclosure-request.toml"),
+    ),
+    (
+        "data/procedures/petition.toml",
+        include_str!("../../../data/procedures/petition.toml"),
+    ),
+    (
+        "data/procedures/reconsideration.toml",
+        include_str!("../../../data/procedures/reconsideration.toml"),
+    ),
+    (
+        "data/procedures/litigation.toml",
+        include_str!("../../../data/procedures/litigation.toml"),
+    ),
+    (
+        "data/procedures/licensing.toml",
+        include_str!("../../../data/procedures/licensing.toml"),
+    ),
+];
 
 /// Deadline rules the procedures need beyond those `fazhi-deadline` bundles. They live in
 /// `data/rules/` like the others and are added to this crate's rule book.
-pub const EXTRA_RULE_FILES: &[(&str, &str)] = &[];
+pub const EXTRA_RULE_FILES: &[(&str, &str)] = &[
+    (
+        "data/rules/litigation/appeal-judgment.toml",
+        include_str!("../../../data/rules/litigation/appeal-judgment.toml"),
+    ),
+    (
+        "data/rules/litigation/appeal-ruling.toml",
+        include_str!("../../../data/rules/litigation/appeal-ruling.toml"),
+    ),
+    (
+        "data/rules/litigation/time-to-sue.toml",
+        include_str!("../../../data/rules/litigation/time-to-sue.toml"),
+    ),
+];
 
 /// All procedures, with the deadline rules they refer to.
 #[derive(Debug, Clone)]
