@@ -2,8 +2,12 @@
 cases as `fazhi discretion batch`, check the results agree, print both times.
 
 Run through compare-openfisca.sh (it makes the throw-away venv). Usage:
-    python compare-openfisca.py FAZHI_BIN N WORKDIR
+    python compare-openfisca.py BATCH_EXE N WORKDIR
+BATCH_EXE is the `fazhi` binary (run as `fazhi discretion batch`) or the engine-only example
+`target/release/examples/batch`; both print the same CSV.
 """
+
+import os
 
 import csv
 import subprocess
@@ -170,7 +174,8 @@ def main():
 
     out = f"{work}/fazhi.csv"
     t0 = time.perf_counter()
-    r = subprocess.run([fazhi, "discretion", "batch", "municipal-waste-42-dumping", "--cases", path, "--out", out],
+    cmd = [fazhi] + (["discretion", "batch"] if os.path.basename(fazhi) == "fazhi" else [])
+    r = subprocess.run(cmd + ["municipal-waste-42-dumping", "--cases", path, "--out", out],
                        capture_output=True, text=True)
     fazhi_wall = time.perf_counter() - t0
     if r.returncode != 0:
