@@ -392,7 +392,10 @@ async fn load_items(
     let mut index = HashMap::new();
     for r in &rows {
         let deadline: String = r.get(5);
-        let closed_on: Option<String> = r.get(7);
+        // Viewed as of an earlier day, an item closed later was still open then.
+        let closed_on: Option<String> = r
+            .get::<Option<String>, _>(7)
+            .filter(|c| parse_date(c) <= today);
         let timing = timing(
             parse_date(&deadline),
             closed_on.as_deref().map(parse_date),
@@ -416,7 +419,7 @@ async fn load_items(
         });
     }
     let scope = "JOIN plan_items i ON i.id = x.item_id WHERE ($1 = 0 OR i.plan_id = $1) AND ($2 = 0 OR i.id = $2)";
-    let latest = latest_statuses(db, plan_id, item_id).await?;
+    let latest = latest_statuses(db, plan_id, item_id, today).await?;
     let a_rows = sqlx::query(&format!(
         "SELECT x.item_id, u.key, u.name, x.role, x.written FROM plan_assignments x JOIN units u ON u.id = x.unit_id {scope} \
          ORDER BY x.item_id, CASE x.role WHEN 'lead' THEN 0 WHEN 'co_lead' THEN 1 ELSE 2 END, u.id"
@@ -478,14 +481,17 @@ async fn latest_statuses(
     db: &Db,
     plan_id: Option<i64>,
     item_id: Option<i64>,
+    as_of: NaiveDate,
 ) -> StoreResult<HashMap<(i64, String), (ReportStatus, Option<String>)>> {
     let rows = sqlx::query(
         "SELECT r.item_id, u.key, r.status, r.reported_on FROM progress_reports r \
          JOIN units u ON u.id = r.unit_id JOIN plan_items i ON i.id = r.item_id \
-         WHERE ($1 = 0 OR i.plan_id = $1) AND ($2 = 0 OR i.id = $2) ORDER BY r.reported_on, r.id",
+         WHERE ($1 = 0 OR i.plan_id = $1) AND ($2 = 0 OR i.id = $2) AND r.reported_on <= $3 \
+         ORDER BY r.reported_on, r.id",
     )
     .bind(plan_id.unwrap_or(0))
     .bind(item_id.unwrap_or(0))
+    .bind(date_text(as_of))
     .fetch_all(db.pool())
     .await?;
     let mut out = HashMap::new();

@@ -142,6 +142,14 @@ impl MatrixPage {
         item.assignment(unit)
             .map(|a| (a.role.as_str(), role_key(&a.role), status_key(&a.status)))
     }
+    /// The cell's mark: its shape says the role, its colour (CSS) the status.
+    fn mark(&self, role: &str) -> &'static str {
+        match role {
+            "lead" => "●",
+            "co_lead" => "◐",
+            _ => "○",
+        }
+    }
     fn status_class(&self, item: &ItemView, unit: &str) -> &'static str {
         item.assignment(unit)
             .map(|a| a.status.as_str())
