@@ -16,9 +16,17 @@ pub struct LoadError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
     #[error("{}", self.bilingual())]
-    NotCovered { date: NaiveDate, first_year: i32, last_year: i32 },
+    NotCovered {
+        date: NaiveDate,
+        first_year: i32,
+        last_year: i32,
+    },
     #[error("{}", self.bilingual())]
-    OutOfRange { date: NaiveDate, first: NaiveDate, last: NaiveDate },
+    OutOfRange {
+        date: NaiveDate,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
 }
 
 impl CalendarError {

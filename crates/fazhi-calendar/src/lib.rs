@@ -39,9 +39,15 @@ pub enum DayKind<'a> {
     /// Saturday or Sunday with nothing declared.
     Weekend,
     /// A rest day of a holiday block in a notice (weekends inside the block included).
-    Holiday { holiday: &'a Holiday, notice: &'a Notice },
+    Holiday {
+        holiday: &'a Holiday,
+        notice: &'a Notice,
+    },
     /// A weekend day a notice declared a working day (调休上班).
-    MakeUpWorkingDay { holiday: &'a Holiday, notice: &'a Notice },
+    MakeUpWorkingDay {
+        holiday: &'a Holiday,
+        notice: &'a Notice,
+    },
     /// Outside the data, under the caller's explicit "weekends only" assumption.
     AssumedWeekday,
     /// Outside the data, under the caller's explicit "weekends only" assumption.
@@ -112,7 +118,12 @@ impl Calendar {
         let (notices, marks) = load::parse(file, text)?;
         let table = Table::build(&notices, &marks);
         Ok(Self {
-            inner: Arc::new(Inner { file: file.to_owned(), notices, marks, table }),
+            inner: Arc::new(Inner {
+                file: file.to_owned(),
+                notices,
+                marks,
+                table,
+            }),
             weekends_only: false,
         })
     }
@@ -129,7 +140,10 @@ impl Calendar {
     /// The same calendar, but years without a notice are treated as "weekends only" instead of
     /// being an error. Only for callers that asked for that assumption and label the result.
     pub fn assuming_weekends_only(&self) -> Calendar {
-        Calendar { inner: Arc::clone(&self.inner), weekends_only: true }
+        Calendar {
+            inner: Arc::clone(&self.inner),
+            weekends_only: true,
+        }
     }
 
     pub fn is_assuming_weekends_only(&self) -> bool {
@@ -211,7 +225,11 @@ impl Calendar {
             if !self.weekends_only {
                 return Err(self.not_covered(d));
             }
-            return Ok(if weekend { DayKind::AssumedWeekend } else { DayKind::AssumedWeekday });
+            return Ok(if weekend {
+                DayKind::AssumedWeekend
+            } else {
+                DayKind::AssumedWeekday
+            });
         }
         Ok(match self.inner.marks.get(&d) {
             Some(m) => {
@@ -236,7 +254,9 @@ impl Calendar {
         }
         let i = self.index(d)?;
         let t = &self.inner.table;
-        let (r, date) = t.nth_working_after_dated(i, n).ok_or_else(|| self.past_end(d))?;
+        let (r, date) = t
+            .nth_working_after_dated(i, n)
+            .ok_or_else(|| self.past_end(d))?;
         self.check_covered(i + 1, r)?;
         Ok(date)
     }
@@ -255,7 +275,11 @@ impl Calendar {
 
     /// Number of working days in `(from, to]`; negative (the count in `(to, from]`) if `to < from`.
     #[inline]
-    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64, CalendarError> {
         let a = self.index(from)?;
         let b = self.index(to)?;
         if a != b {
@@ -268,13 +292,19 @@ impl Calendar {
     pub fn next_working_day_from(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
         let i = self.index(d)?;
         let t = &self.inner.table;
-        let r = t.first_working_at_or_after(i).ok_or_else(|| self.past_end(d))?;
+        let r = t
+            .first_working_at_or_after(i)
+            .ok_or_else(|| self.past_end(d))?;
         self.check_covered(i, r)?;
         Ok(t.date(r))
     }
 
     fn past_end(&self, d: NaiveDate) -> CalendarError {
-        CalendarError::OutOfRange { date: d, first: table::first_date(), last: table::last_date() }
+        CalendarError::OutOfRange {
+            date: d,
+            first: table::first_date(),
+            last: table::last_date(),
+        }
     }
 
     /// The rest days in `(from, to]` with their reasons, for explanations (walks the days).
@@ -314,7 +344,14 @@ mod tests {
     #[test]
     fn make_up_days_of_2008_are_working_days() {
         let c = Calendar::bundled();
-        for s in ["2007-12-29", "2008-02-02", "2008-02-03", "2008-05-04", "2008-09-27", "2008-09-28"] {
+        for s in [
+            "2007-12-29",
+            "2008-02-02",
+            "2008-02-03",
+            "2008-05-04",
+            "2008-09-27",
+            "2008-09-28",
+        ] {
             assert!(c.is_working_day(d(s)).unwrap(), "{s}");
             match c.day_kind(d(s)).unwrap() {
                 DayKind::MakeUpWorkingDay { notice, .. } => assert_eq!(notice.year, 2008, "{s}"),
@@ -328,8 +365,14 @@ mod tests {
         let c = Calendar::bundled();
         let e = c.is_working_day(d("2027-03-01")).unwrap_err();
         assert!(matches!(e, CalendarError::NotCovered { .. }), "{e}");
-        assert!(c.assuming_weekends_only().is_working_day(d("2027-03-01")).unwrap());
-        assert!(!c.assuming_weekends_only().is_working_day(d("2027-03-06")).unwrap());
+        assert!(c
+            .assuming_weekends_only()
+            .is_working_day(d("2027-03-01"))
+            .unwrap());
+        assert!(!c
+            .assuming_weekends_only()
+            .is_working_day(d("2027-03-06"))
+            .unwrap());
         // A period that runs off the end of the data is an error too.
         assert!(c.add_working_days(d("2026-12-20"), 20).is_err());
     }

@@ -93,11 +93,19 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, LoadError> {
-        Err(LoadError { file: self.file.to_owned(), line: self.line(offset), message: message.into() })
+        Err(LoadError {
+            file: self.file.to_owned(),
+            line: self.line(offset),
+            message: message.into(),
+        })
     }
 
     fn date(&self, s: &str, offset: usize) -> Result<NaiveDate, LoadError> {
@@ -181,7 +189,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             }
         }
         if crate::table::first_date().year() > year - 1 || crate::table::last_date().year() < year {
-            return cx.err(year_at, format!("year {year} is outside the supported range"));
+            return cx.err(
+                year_at,
+                format!("year {year} is outside the supported range"),
+            );
         }
         let published = match &rn.published {
             Some(p) => Some(cx.date(&p.get_ref().to_string(), p.span().start)?),
@@ -202,7 +213,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
                 cancel_work: Vec::new(),
             };
             if rh.rest.is_empty() && rh.work.is_empty() {
-                return cx.err(year_at, format!("holiday {} has neither rest nor work days", h.name));
+                return cx.err(
+                    year_at,
+                    format!("holiday {} has neither rest nor work days", h.name),
+                );
             }
             for item in &rh.cancel_work {
                 let at = item.span().start;
@@ -217,7 +231,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
                             h.cancel_work.push(d);
                         }
                         _ => {
-                            return cx.err(at, format!("cancel_work {d}: no earlier notice made it a working day"))
+                            return cx.err(
+                                at,
+                                format!("cancel_work {d}: no earlier notice made it a working day"),
+                            )
                         }
                     }
                 }
@@ -229,16 +246,25 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
                         let here = cx.line(at);
                         let in_year = d.year() == year || (d.year() == year - 1 && d.month() == 12);
                         if !in_year {
-                            return cx.err(at, format!("{d} is not in {year} (nor the December before)"));
+                            return cx.err(
+                                at,
+                                format!("{d} is not in {year} (nor the December before)"),
+                            );
                         }
                         if working && !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
                             return cx.err(
                                 at,
-                                format!("make-up working day {d} is a {:?}, not a weekend day", d.weekday()),
+                                format!(
+                                    "make-up working day {d} is a {:?}, not a weekend day",
+                                    d.weekday()
+                                ),
                             );
                         }
-                        let (same, other) =
-                            if working { (&mut work_here, &rest_here) } else { (&mut rest_here, &work_here) };
+                        let (same, other) = if working {
+                            (&mut work_here, &rest_here)
+                        } else {
+                            (&mut rest_here, &work_here)
+                        };
                         if let Some(line) = other.get(&d) {
                             return cx.err(
                                 at,
@@ -246,12 +272,17 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
                             );
                         }
                         if let Some(line) = same.insert(d, here) {
-                            return cx.err(at, format!("{d} is listed twice in this notice (see line {line})"));
+                            return cx.err(
+                                at,
+                                format!("{d} is listed twice in this notice (see line {line})"),
+                            );
                         }
                         if let Some(line) = declared_at.get(&d) {
                             return cx.err(
                                 at,
-                                format!("{d} is already declared by an earlier notice at line {line}"),
+                                format!(
+                                    "{d} is already declared by an earlier notice at line {line}"
+                                ),
                             );
                         }
                         if working {
@@ -265,7 +296,14 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             for &d in h.rest.iter().chain(&h.work) {
                 let working = h.work.contains(&d);
                 declared_at.insert(d, *rest_here.get(&d).or(work_here.get(&d)).unwrap_or(&0));
-                marks.insert(d, Mark { working, notice: ni, holiday: hi });
+                marks.insert(
+                    d,
+                    Mark {
+                        working,
+                        notice: ni,
+                        holiday: hi,
+                    },
+                );
             }
             holidays.push(h);
         }
@@ -288,7 +326,8 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
 mod tests {
     use super::*;
 
-    const HEAD: &str = "[[notice]]\nyear = 2008\nkind = \"annual\"\ntitle = \"t\"\nsource_checked = true\n";
+    const HEAD: &str =
+        "[[notice]]\nyear = 2008\nkind = \"annual\"\ntitle = \"t\"\nsource_checked = true\n";
 
     fn load(body: &str) -> Result<Parsed, LoadError> {
         parse("bad.toml", &format!("{HEAD}{body}"))
@@ -303,13 +342,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.file, "bad.toml");
         assert_eq!(e.line, 10, "{e}");
-        assert!(e.message.contains("both a holiday and a make-up working day"), "{e}");
+        assert!(
+            e.message
+                .contains("both a holiday and a make-up working day"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_make_up_day_on_a_weekday_is_rejected() {
-        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nwork = [\"2008-02-04\"]\n")
-            .unwrap_err();
+        let e =
+            load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nwork = [\"2008-02-04\"]\n")
+                .unwrap_err();
         assert_eq!(e.line, 9, "{e}");
         assert!(e.message.contains("not a weekend day"), "{e}");
     }
@@ -326,23 +370,28 @@ mod tests {
 
     #[test]
     fn an_impossible_date_and_a_syntax_error_name_the_line() {
-        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2008-02-30\"]\n")
-            .unwrap_err();
+        let e =
+            load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2008-02-30\"]\n")
+                .unwrap_err();
         assert_eq!((e.line, e.file.as_str()), (9, "bad.toml"), "{e}");
-        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2008-02-03\"\n").unwrap_err();
-        assert!(e.line >= 9, "{e}");
-        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrset = [\"2008-02-03\"]\n")
+        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2008-02-03\"\n")
             .unwrap_err();
+        assert!(e.line >= 9, "{e}");
+        let e =
+            load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrset = [\"2008-02-03\"]\n")
+                .unwrap_err();
         assert_eq!(e.line, 9, "{e}");
     }
 
     #[test]
     fn a_day_from_the_wrong_year_is_rejected() {
-        let e = load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2009-01-01\"]\n")
-            .unwrap_err();
+        let e =
+            load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2009-01-01\"]\n")
+                .unwrap_err();
         assert!(e.message.contains("not in 2008"), "{e}");
         // The December before is fine: 2007-12-29 belongs to the 2008 notice.
-        load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nwork = [\"2007-12-29\"]\n").unwrap();
+        load("[[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nwork = [\"2007-12-29\"]\n")
+            .unwrap();
     }
 
     #[test]
@@ -356,7 +405,11 @@ mod tests {
              [[notice.holiday]]\nname = \"a\"\nname_en = \"a\"\nrest = [\"2008-02-09\"]\ncancel_work = [\"2008-02-09\"]\n"
         ))
         .unwrap_err();
-        assert!(e.message.contains("no earlier notice made it a working day"), "{e}");
+        assert!(
+            e.message
+                .contains("no earlier notice made it a working day"),
+            "{e}"
+        );
         assert_eq!(e.line, 19, "{e}");
     }
 }

@@ -44,13 +44,22 @@ pub struct Period {
 
 impl Period {
     pub fn working_days(length: u32) -> Self {
-        Self { length, unit: Unit::WorkingDay }
+        Self {
+            length,
+            unit: Unit::WorkingDay,
+        }
     }
     pub fn days(length: u32) -> Self {
-        Self { length, unit: Unit::CalendarDay }
+        Self {
+            length,
+            unit: Unit::CalendarDay,
+        }
     }
     pub fn months(length: u32) -> Self {
-        Self { length, unit: Unit::Month }
+        Self {
+            length,
+            unit: Unit::Month,
+        }
     }
 }
 
@@ -64,7 +73,11 @@ pub fn end_of_month(year: i32, month: u32) -> Option<NaiveDate> {
 impl Calendar {
     /// The raw last day of a period started by an event on `start`, before the rest-day rule.
     /// Working-day periods are already on a working day.
-    pub fn period_raw_end(&self, start: NaiveDate, period: Period) -> Result<NaiveDate, CalendarError> {
+    pub fn period_raw_end(
+        &self,
+        start: NaiveDate,
+        period: Period,
+    ) -> Result<NaiveDate, CalendarError> {
         let past = || CalendarError::OutOfRange {
             date: start,
             first: Calendar::table_range().0,
@@ -76,7 +89,9 @@ impl Calendar {
                 .checked_add_days(chrono::Days::new(u64::from(period.length)))
                 .ok_or_else(past),
             // chrono clamps to the month's last day, which is what the law says.
-            Unit::Month => start.checked_add_months(Months::new(period.length)).ok_or_else(past),
+            Unit::Month => start
+                .checked_add_months(Months::new(period.length))
+                .ok_or_else(past),
         }
     }
 
@@ -107,20 +122,35 @@ mod tests {
     fn month_periods_clamp_and_roll() {
         let c = Calendar::bundled();
         // 2023-01-31 + 1 month = 2023-02-28 (Tue).
-        assert_eq!(c.period_end(d("2023-01-31"), Period::months(1)).unwrap(), d("2023-02-28"));
+        assert_eq!(
+            c.period_end(d("2023-01-31"), Period::months(1)).unwrap(),
+            d("2023-02-28")
+        );
         // 2024-01-31 + 1 month = 2024-02-29, a Thursday in a leap year.
-        assert_eq!(c.period_end(d("2024-01-31"), Period::months(1)).unwrap(), d("2024-02-29"));
+        assert_eq!(
+            c.period_end(d("2024-01-31"), Period::months(1)).unwrap(),
+            d("2024-02-29")
+        );
         // 2024-08-01 + 2 months = 2024-10-01, National Day: ends 2024-10-08.
-        assert_eq!(c.period_end(d("2024-08-01"), Period::months(2)).unwrap(), d("2024-10-08"));
+        assert_eq!(
+            c.period_end(d("2024-08-01"), Period::months(2)).unwrap(),
+            d("2024-10-08")
+        );
     }
 
     #[test]
     fn calendar_day_period_ending_on_a_holiday_moves_to_the_next_working_day() {
         let c = Calendar::bundled();
         // 2020-01-10 + 15 days = 2020-01-25, Spring Festival, extended to 2020-02-02.
-        assert_eq!(c.add_days_rolled(d("2020-01-10"), 15).unwrap(), d("2020-02-03"));
+        assert_eq!(
+            c.add_days_rolled(d("2020-01-10"), 15).unwrap(),
+            d("2020-02-03")
+        );
         // Ending on a make-up working day (Sunday 2020-01-19) stays there.
-        assert_eq!(c.add_days_rolled(d("2020-01-04"), 15).unwrap(), d("2020-01-19"));
+        assert_eq!(
+            c.add_days_rolled(d("2020-01-04"), 15).unwrap(),
+            d("2020-01-19")
+        );
     }
 
     #[test]

@@ -80,7 +80,16 @@ impl Table {
             }
             _ => None,
         };
-        Self { base: first.num_days_from_ce(), cum, pos, pos_date, covered_run, uncovered, dates, covered_years }
+        Self {
+            base: first.num_days_from_ce(),
+            cum,
+            pos,
+            pos_date,
+            covered_run,
+            uncovered,
+            dates,
+            covered_years,
+        }
     }
 
     #[inline]

@@ -17,11 +17,24 @@ fn cal() -> &'static Calendar {
 fn law_md_facts_hold() {
     let c = cal();
     // 2008 make-up working days, 2007-12-29 included (it is in the 2008 notice).
-    for s in ["2007-12-29", "2008-02-02", "2008-02-03", "2008-05-04", "2008-09-27", "2008-09-28"] {
+    for s in [
+        "2007-12-29",
+        "2008-02-02",
+        "2008-02-03",
+        "2008-05-04",
+        "2008-09-27",
+        "2008-09-28",
+    ] {
         assert!(c.is_working_day(d(s)).unwrap(), "{s}");
     }
     // 2008: 清明 4-4..6, 端午 6-7..9, 中秋 9-13..15 are rest days.
-    for s in ["2008-04-04", "2008-06-09", "2008-09-15", "2008-09-29", "2008-10-03"] {
+    for s in [
+        "2008-04-04",
+        "2008-06-09",
+        "2008-09-15",
+        "2008-09-29",
+        "2008-10-03",
+    ] {
         assert!(!c.is_working_day(d(s)).unwrap(), "{s}");
     }
     // 2020: 2-1 (Sat) was a make-up day until the extension notice; 1-31 and 2-2 were added.
@@ -29,7 +42,10 @@ fn law_md_facts_hold() {
         assert!(!c.is_working_day(d(s)).unwrap(), "{s}");
         match c.day_kind(d(s)).unwrap() {
             DayKind::Holiday { notice, .. } => {
-                assert_eq!(notice.document_number.as_deref(), Some("国办发明电〔2020〕1号"))
+                assert_eq!(
+                    notice.document_number.as_deref(),
+                    Some("国办发明电〔2020〕1号")
+                )
             }
             k => panic!("{s}: {k:?}"),
         }
@@ -50,7 +66,9 @@ fn law_md_facts_hold() {
 fn statutory_holiday_counts_per_law_md() {
     // From 2025, 13 statutory days (春节 4, 劳动节 2); the notice blocks contain them.
     let c = cal();
-    let sf_2025: Vec<_> = (0..8).map(|i| d("2025-01-28") + chrono::Days::new(i)).collect();
+    let sf_2025: Vec<_> = (0..8)
+        .map(|i| d("2025-01-28") + chrono::Days::new(i))
+        .collect();
     for x in &sf_2025 {
         assert!(!c.is_working_day(*x).unwrap(), "{x}");
     }
@@ -62,25 +80,58 @@ fn statutory_holiday_counts_per_law_md() {
 fn nth_working_day_across_spring_festival_and_national_day() {
     let c = cal();
     // 2024 春节: rest 2-10..2-17, make-up Sunday 2-18. The day after Friday 2-9 is Sunday 2-18.
-    assert_eq!(c.add_working_days(d("2024-02-09"), 1).unwrap(), d("2024-02-18"));
-    assert_eq!(c.add_working_days(d("2024-02-09"), 2).unwrap(), d("2024-02-19"));
+    assert_eq!(
+        c.add_working_days(d("2024-02-09"), 1).unwrap(),
+        d("2024-02-18")
+    );
+    assert_eq!(
+        c.add_working_days(d("2024-02-09"), 2).unwrap(),
+        d("2024-02-19")
+    );
     // 2023 国庆+中秋: rest 9-29..10-6, make-up Sat 10-7 and Sun 10-8.
-    assert_eq!(c.add_working_days(d("2023-09-28"), 1).unwrap(), d("2023-10-07"));
-    assert_eq!(c.add_working_days(d("2023-09-28"), 3).unwrap(), d("2023-10-09"));
+    assert_eq!(
+        c.add_working_days(d("2023-09-28"), 1).unwrap(),
+        d("2023-10-07")
+    );
+    assert_eq!(
+        c.add_working_days(d("2023-09-28"), 3).unwrap(),
+        d("2023-10-09")
+    );
     // Backwards too.
-    assert_eq!(c.sub_working_days(d("2023-10-07"), 1).unwrap(), d("2023-09-28"));
+    assert_eq!(
+        c.sub_working_days(d("2023-10-07"), 1).unwrap(),
+        d("2023-09-28")
+    );
     // Working days in (2024-02-01, 2024-02-29]: 20 weekdays after Feb 1, minus 2-12..2-16 (5),
     // plus the Sunday make-up days 2-4 and 2-18 = 17.
-    assert_eq!(c.working_days_between(d("2024-02-01"), d("2024-02-29")).unwrap(), 17);
-    assert_eq!(c.working_days_between(d("2024-02-29"), d("2024-02-01")).unwrap(), -17);
-    assert_eq!(c.working_days_between(d("2024-02-01"), d("2024-02-01")).unwrap(), 0);
+    assert_eq!(
+        c.working_days_between(d("2024-02-01"), d("2024-02-29"))
+            .unwrap(),
+        17
+    );
+    assert_eq!(
+        c.working_days_between(d("2024-02-29"), d("2024-02-01"))
+            .unwrap(),
+        -17
+    );
+    assert_eq!(
+        c.working_days_between(d("2024-02-01"), d("2024-02-01"))
+            .unwrap(),
+        0
+    );
 }
 
 #[test]
 fn out_of_data_and_out_of_range_are_errors() {
     let c = cal();
-    assert!(matches!(c.is_working_day(d("2003-06-02")), Err(CalendarError::NotCovered { .. })));
-    assert!(matches!(c.is_working_day(d("1900-01-01")), Err(CalendarError::OutOfRange { .. })));
+    assert!(matches!(
+        c.is_working_day(d("2003-06-02")),
+        Err(CalendarError::NotCovered { .. })
+    ));
+    assert!(matches!(
+        c.is_working_day(d("1900-01-01")),
+        Err(CalendarError::OutOfRange { .. })
+    ));
     let e = c.add_working_days(d("2026-12-01"), 40).unwrap_err();
     assert!(e.to_string().contains("2027"), "{e}");
     assert!(e.to_string().contains("没有国务院放假安排数据"), "{e}");

@@ -29,13 +29,16 @@ fn bench(c: &mut Criterion) {
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
     let mut g = c.benchmark_group("deadline");
     g.throughput(Throughput::Elements(cases.len() as u64));
-    g.bench_function("licensing.decision with extension + suspension x1024", |b| {
-        b.iter(|| {
-            for ev in &cases {
-                black_box(compute(cal, rule, black_box(ev), today).unwrap().due);
-            }
-        })
-    });
+    g.bench_function(
+        "licensing.decision with extension + suspension x1024",
+        |b| {
+            b.iter(|| {
+                for ev in &cases {
+                    black_box(compute(cal, rule, black_box(ev), today).unwrap().due);
+                }
+            })
+        },
+    );
     g.finish();
 }
 

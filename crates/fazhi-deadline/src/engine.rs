@@ -185,8 +185,17 @@ fn one(events: &[Event], kind: EventKind) -> Result<Option<&Event>, DeadlineErro
     if let Some(second) = it.next() {
         return Err(err(
             "duplicate_event",
-            format!("事件 “{}” 出现多次（{} 和 {}），每个案件只能有一个", kind.zh(), first.map(|e| e.date).unwrap_or(second.date), second.date),
-            format!("event `{kind}` appears more than once ({} and {}); a case has at most one", first.map(|e| e.date).unwrap_or(second.date), second.date),
+            format!(
+                "事件 “{}” 出现多次（{} 和 {}），每个案件只能有一个",
+                kind.zh(),
+                first.map(|e| e.date).unwrap_or(second.date),
+                second.date
+            ),
+            format!(
+                "event `{kind}` appears more than once ({} and {}); a case has at most one",
+                first.map(|e| e.date).unwrap_or(second.date),
+                second.date
+            ),
         ));
     }
     Ok(first)
@@ -195,8 +204,17 @@ fn one(events: &[Event], kind: EventKind) -> Result<Option<&Event>, DeadlineErro
 fn out_of_order(a: &Event, b: &Event) -> DeadlineError {
     err(
         "events_out_of_order",
-        format!("事件顺序错误：“{}”（{}）不能早于 “{}”（{}）", b.kind.zh(), b.date, a.kind.zh(), a.date),
-        format!("events out of order: `{}` ({}) cannot come before `{}` ({})", b.kind, b.date, a.kind, a.date),
+        format!(
+            "事件顺序错误：“{}”（{}）不能早于 “{}”（{}）",
+            b.kind.zh(),
+            b.date,
+            a.kind.zh(),
+            a.date
+        ),
+        format!(
+            "events out of order: `{}` ({}) cannot come before `{}` ({})",
+            b.kind, b.date, a.kind, a.date
+        ),
     )
 }
 
@@ -219,7 +237,11 @@ fn run<'r>(
             err(
                 "no_trigger",
                 format!("缺少起算事件：规则 {} 需要 {} 之一", rule.id, zh.join("、")),
-                format!("no triggering event: rule {} needs one of {}", rule.id, names.join(", ")),
+                format!(
+                    "no triggering event: rule {} needs one of {}",
+                    rule.id,
+                    names.join(", ")
+                ),
             )
         })?;
     let version = rule.version_on(trigger.date).ok_or_else(|| {
@@ -233,8 +255,18 @@ fn run<'r>(
             .collect();
         err(
             "no_version",
-            format!("{} 时规则 {} 尚无适用的法律版本（有效期间：{}）", trigger.date, rule.id, spans.join("；")),
-            format!("no version of rule {} applies on {} (versions: {})", rule.id, trigger.date, spans.join("; ")),
+            format!(
+                "{} 时规则 {} 尚无适用的法律版本（有效期间：{}）",
+                trigger.date,
+                rule.id,
+                spans.join("；")
+            ),
+            format!(
+                "no version of rule {} applies on {} (versions: {})",
+                rule.id,
+                trigger.date,
+                spans.join("; ")
+            ),
         )
     })?;
 
@@ -255,7 +287,11 @@ fn run<'r>(
         if c.date < trigger.date {
             return Err(out_of_order(&trigger, c));
         }
-        if let Some(e) = events.iter().filter(|e| e.kind != EventKind::Closed).find(|e| e.date > c.date) {
+        if let Some(e) = events
+            .iter()
+            .filter(|e| e.kind != EventKind::Closed)
+            .find(|e| e.date > c.date)
+        {
             if e.kind != EventKind::Resumed {
                 return Err(out_of_order(e, c));
             }
@@ -269,7 +305,10 @@ fn run<'r>(
             return Err(err(
                 "events_out_of_order",
                 format!("有 “收到补正材料”（{}）却没有 “通知补正”", r.date),
-                format!("`supplement_received` ({}) without `supplement_requested`", r.date),
+                format!(
+                    "`supplement_received` ({}) without `supplement_requested`",
+                    r.date
+                ),
             ))
         }
         _ => {}
@@ -331,7 +370,11 @@ fn run<'r>(
                     return Err(overlap(o.a, None, e.date));
                 }
                 let kind = suspension_kind(rule, version, e)?;
-                open = Some(Interval { kind, a: e.date, b: None });
+                open = Some(Interval {
+                    kind,
+                    a: e.date,
+                    b: None,
+                });
             }
             _ => match open.take() {
                 Some(mut o) => {
@@ -385,7 +428,10 @@ fn run<'r>(
     };
 
     // Only closed intervals can be counted around; an open one stops the clock.
-    let closed_iv: Vec<(NaiveDate, NaiveDate)> = intervals.iter().filter_map(|i| i.b.map(|b| (i.a, b))).collect();
+    let closed_iv: Vec<(NaiveDate, NaiveDate)> = intervals
+        .iter()
+        .filter_map(|i| i.b.map(|b| (i.a, b)))
+        .collect();
     let open_iv = intervals.iter().find(|i| i.b.is_none()).map(|i| i.a);
 
     let raw0 = count_end(cal, counting_from, period, &closed_iv)?;
@@ -398,18 +444,33 @@ fn run<'r>(
             return Err(err(
                 "extension_not_allowed",
                 format!("{}{} 不允许延长期限", version.law, version.article),
-                format!("{} {} allows no extension", version.law_en, version.article_en),
+                format!(
+                    "{} {} allows no extension",
+                    version.law_en, version.article_en
+                ),
             ));
         };
         let length = match &x.detail {
             None => allowed.max.length,
-            Some(s) => s.parse::<u32>().ok().filter(|n| *n > 0 && *n <= allowed.max.length).ok_or_else(|| {
-                err(
-                    "bad_extension",
-                    format!("延长期限 “{s}” 无效：应为 1 至 {} {}", allowed.max.length, allowed.max.unit.zh()),
-                    format!("extension `{s}` is invalid: must be 1 to {} {}", allowed.max.length, allowed.max.unit.en()),
-                )
-            })?,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0 && *n <= allowed.max.length)
+                .ok_or_else(|| {
+                    err(
+                        "bad_extension",
+                        format!(
+                            "延长期限 “{s}” 无效：应为 1 至 {} {}",
+                            allowed.max.length,
+                            allowed.max.unit.zh()
+                        ),
+                        format!(
+                            "extension `{s}` is invalid: must be 1 to {} {}",
+                            allowed.max.length,
+                            allowed.max.unit.en()
+                        ),
+                    )
+                })?,
         };
         if x.date < trigger.date {
             return Err(out_of_order(&trigger, x));
@@ -421,7 +482,15 @@ fn run<'r>(
             });
         } else {
             // The extension runs from the day after the original period ended.
-            let raw1 = count_end(cal, due0, Period { length, unit: period.unit }, &closed_iv)?;
+            let raw1 = count_end(
+                cal,
+                due0,
+                Period {
+                    length,
+                    unit: period.unit,
+                },
+                &closed_iv,
+            )?;
             due = roll(cal, raw1, period.unit)?;
             extension = Some(AppliedExtension {
                 approved_on: x.date,
@@ -444,15 +513,22 @@ fn run<'r>(
     };
     let suspensions = intervals
         .iter()
-        .filter(|i| i.b.map_or(true, |b| b > counting_from))
+        .filter(|i| i.b.is_none_or(|b| b > counting_from))
         .map(|i| {
             let a = i.a.max(counting_from + Days::new(1));
             let n = match (i.b, period.unit) {
                 (None, _) => 0,
-                (Some(b), Unit::WorkingDay) => cal.working_days_between(a.pred_opt().unwrap_or(a), b).unwrap_or(0),
+                (Some(b), Unit::WorkingDay) => cal
+                    .working_days_between(a.pred_opt().unwrap_or(a), b)
+                    .unwrap_or(0),
                 (Some(b), _) => (b - a).num_days() + 1,
             };
-            AppliedSuspension { kind: i.kind, from: i.a, to: i.b, not_counted: n.max(0) as u32 }
+            AppliedSuspension {
+                kind: i.kind,
+                from: i.a,
+                to: i.b,
+                not_counted: n.max(0) as u32,
+            }
         })
         .collect();
 
@@ -505,7 +581,11 @@ fn overlap(a: NaiveDate, b: Option<NaiveDate>, c: NaiveDate) -> DeadlineError {
     )
 }
 
-fn suspension_kind<'r>(rule: &Rule, v: &'r RuleVersion, e: &Event) -> Result<&'r str, DeadlineError> {
+fn suspension_kind<'r>(
+    rule: &Rule,
+    v: &'r RuleVersion,
+    e: &Event,
+) -> Result<&'r str, DeadlineError> {
     match (&e.detail, v.not_counted.as_slice()) {
         (_, []) => Err(err(
             "suspension_not_allowed",
@@ -533,7 +613,9 @@ pub(crate) fn count_end(
     let add = |base: NaiveDate, n: u32| -> Result<NaiveDate, DeadlineError> {
         Ok(match p.unit {
             Unit::WorkingDay => cal.add_working_days(base, n)?,
-            _ => base.checked_add_days(Days::new(u64::from(n))).ok_or_else(far)?,
+            _ => base
+                .checked_add_days(Days::new(u64::from(n)))
+                .ok_or_else(far)?,
         })
     };
     let used = |base: NaiveDate, last: NaiveDate| -> Result<u32, DeadlineError> {
@@ -552,7 +634,9 @@ pub(crate) fn count_end(
             if a > end {
                 break;
             }
-            end = end.checked_add_days(Days::new((b - a).num_days() as u64 + 1)).ok_or_else(far)?;
+            end = end
+                .checked_add_days(Days::new((b - a).num_days() as u64 + 1))
+                .ok_or_else(far)?;
         }
         return Ok(end);
     }
@@ -573,7 +657,11 @@ pub(crate) fn count_end(
 }
 
 fn far() -> DeadlineError {
-    err("date_out_of_range", "日期超出可计算范围".into(), "date out of range".into())
+    err(
+        "date_out_of_range",
+        "日期超出可计算范围".into(),
+        "date out of range".into(),
+    )
 }
 
 fn roll(cal: &Calendar, raw: NaiveDate, unit: Unit) -> Result<NaiveDate, DeadlineError> {
@@ -586,12 +674,17 @@ fn roll(cal: &Calendar, raw: NaiveDate, unit: Unit) -> Result<NaiveDate, Deadlin
 fn warn_date(cal: &Calendar, due: NaiveDate, before: Period) -> Result<NaiveDate, DeadlineError> {
     Ok(match before.unit {
         Unit::WorkingDay => cal.sub_working_days(due, before.length)?,
-        _ => due.checked_sub_days(Days::new(u64::from(before.length))).ok_or_else(far)?,
+        _ => due
+            .checked_sub_days(Days::new(u64::from(before.length)))
+            .ok_or_else(far)?,
     })
 }
 
 fn len(p: Period) -> (String, String) {
-    (format!("{}{}", p.length, p.unit.zh()), format!("{} {}", p.length, p.unit.en()))
+    (
+        format!("{}{}", p.length, p.unit.zh()),
+        format!("{} {}", p.length, p.unit.en()),
+    )
 }
 
 fn explain_lines(
@@ -603,46 +696,91 @@ fn explain_lines(
 ) -> Result<Vec<Line>, DeadlineError> {
     let v = d.version;
     let mut out = Vec::new();
-    let range_zh = v.effective_to.map_or(format!("{} 起施行", v.effective_from), |t| {
-        format!("适用于 {} 至 {} 的起算事件", v.effective_from, t)
-    });
-    let range_en = v.effective_to.map_or(format!("in force from {}", v.effective_from), |t| {
-        format!("applies to triggering dates {} to {}", v.effective_from, t)
-    });
+    let range_zh = v
+        .effective_to
+        .map_or(format!("{} 起施行", v.effective_from), |t| {
+            format!("适用于 {} 至 {} 的起算事件", v.effective_from, t)
+        });
+    let range_en = v
+        .effective_to
+        .map_or(format!("in force from {}", v.effective_from), |t| {
+            format!("applies to triggering dates {} to {}", v.effective_from, t)
+        });
     let Some(_) = v.period else {
         out.push(Line {
-            zh: format!("规则 {}（{}）：依据{}{}（{}），{}", d.rule.id, d.rule.title, v.law, v.article, range_zh, "法律未规定期限"),
-            en: format!("rule {} ({}): {} {} ({}) sets no time limit", d.rule.id, d.rule.title_en, v.law_en, v.article_en, range_en),
+            zh: format!(
+                "规则 {}（{}）：依据{}{}（{}），{}",
+                d.rule.id, d.rule.title, v.law, v.article, range_zh, "法律未规定期限"
+            ),
+            en: format!(
+                "rule {} ({}): {} {} ({}) sets no time limit",
+                d.rule.id, d.rule.title_en, v.law_en, v.article_en, range_en
+            ),
         });
         if let (Some(n), Some(ne)) = (&v.note, &v.note_en) {
-            out.push(Line { zh: n.clone(), en: ne.clone() });
+            out.push(Line {
+                zh: n.clone(),
+                en: ne.clone(),
+            });
         }
         return Ok(out);
     };
     let (pz, pe) = len(period);
     out.push(Line {
-        zh: format!("规则 {}（{}）：依据{}{}，期限为{}（{}；按起算日 {} 选用此版本）", d.rule.id, d.rule.title, v.law, v.article, pz, range_zh, d.trigger.date),
-        en: format!("rule {} ({}): {} {}, {} ({}; version chosen by the triggering date {})", d.rule.id, d.rule.title_en, v.law_en, v.article_en, pe, range_en, d.trigger.date),
+        zh: format!(
+            "规则 {}（{}）：依据{}{}，期限为{}（{}；按起算日 {} 选用此版本）",
+            d.rule.id, d.rule.title, v.law, v.article, pz, range_zh, d.trigger.date
+        ),
+        en: format!(
+            "rule {} ({}): {} {}, {} ({}; version chosen by the triggering date {})",
+            d.rule.id, d.rule.title_en, v.law_en, v.article_en, pe, range_en, d.trigger.date
+        ),
     });
     if let (Some(n), Some(ne)) = (&v.note, &v.note_en) {
-        out.push(Line { zh: n.clone(), en: ne.clone() });
+        out.push(Line {
+            zh: n.clone(),
+            en: ne.clone(),
+        });
     }
     let first = d.counting_from + Days::new(1);
     out.push(Line {
-        zh: format!("起算：{} {}，当日不计入，自 {} 起计算", d.trigger.kind.zh(), d.trigger.date, first),
-        en: format!("start: {} on {}; that day is not counted, counting starts {}", d.trigger.kind, d.trigger.date, first),
+        zh: format!(
+            "起算：{} {}，当日不计入，自 {} 起计算",
+            d.trigger.kind.zh(),
+            d.trigger.date,
+            first
+        ),
+        en: format!(
+            "start: {} on {}; that day is not counted, counting starts {}",
+            d.trigger.kind, d.trigger.date, first
+        ),
     });
     out.extend(notes.iter().cloned());
     for s in &d.suspensions {
         let (kz, ke) = (kinds.zh(s.kind), kinds.en(s.kind));
         out.push(match s.to {
             Some(to) => Line {
-                zh: format!("中止（{kz}）：{} 至 {}，不计入期限（{}{}）", s.from, to, s.not_counted, period.unit.zh()),
-                en: format!("suspended ({ke}): {} to {}, not counted ({} {})", s.from, to, s.not_counted, period.unit.en()),
+                zh: format!(
+                    "中止（{kz}）：{} 至 {}，不计入期限（{}{}）",
+                    s.from,
+                    to,
+                    s.not_counted,
+                    period.unit.zh()
+                ),
+                en: format!(
+                    "suspended ({ke}): {} to {}, not counted ({} {})",
+                    s.from,
+                    to,
+                    s.not_counted,
+                    period.unit.en()
+                ),
             },
             None => Line {
                 zh: format!("中止（{kz}）：自 {} 起，尚未恢复，期限停止计算", s.from),
-                en: format!("suspended ({ke}) since {}, not yet resumed: the clock is stopped", s.from),
+                en: format!(
+                    "suspended ({ke}) since {}, not yet resumed: the clock is stopped",
+                    s.from
+                ),
             },
         });
     }
@@ -661,13 +799,20 @@ fn explain_lines(
     };
     // Which rest days the window held, and what the law does with them.
     let rest = cal.rest_days_between(d.counting_from, due)?;
-    let in_susp = |x: NaiveDate| d.suspensions.iter().any(|s| s.to.is_some_and(|t| x >= s.from && x <= t));
+    let in_susp = |x: NaiveDate| {
+        d.suspensions
+            .iter()
+            .any(|s| s.to.is_some_and(|t| x >= s.from && x <= t))
+    };
     let rest: Vec<_> = rest.into_iter().filter(|(x, _)| !in_susp(*x)).collect();
     match period.unit {
         Unit::WorkingDay => {
             if !rest.is_empty() {
                 let (z, e) = runs(&rest);
-                out.push(Line { zh: format!("不计入的非工作日：{z}"), en: format!("rest days not counted: {e}") });
+                out.push(Line {
+                    zh: format!("不计入的非工作日：{z}"),
+                    en: format!("rest days not counted: {e}"),
+                });
             }
             let makeup: Vec<String> = d
                 .counting_from
@@ -687,7 +832,11 @@ fn explain_lines(
         _ => {
             if let Some(last_raw) = last_raw_day(cal, d, period)? {
                 if last_raw != due {
-                    let skipped: Vec<_> = rest.iter().filter(|(x, _)| *x >= last_raw).cloned().collect();
+                    let skipped: Vec<_> = rest
+                        .iter()
+                        .filter(|(x, _)| *x >= last_raw)
+                        .cloned()
+                        .collect();
                     let (z, e) = runs(&skipped);
                     out.push(Line {
                         zh: format!("期间最后一日 {last_raw} 为休息日（{z}），顺延至其后第一个工作日 {due}"),
@@ -721,11 +870,27 @@ fn explain_lines(
 }
 
 /// For day and month periods: the last day before the rest-day rule moved it.
-fn last_raw_day(cal: &Calendar, d: &Deadline<'_>, p: Period) -> Result<Option<NaiveDate>, DeadlineError> {
-    let susp: Vec<_> = d.suspensions.iter().filter_map(|s| s.to.map(|t| (s.from, t))).collect();
+fn last_raw_day(
+    cal: &Calendar,
+    d: &Deadline<'_>,
+    p: Period,
+) -> Result<Option<NaiveDate>, DeadlineError> {
+    let susp: Vec<_> = d
+        .suspensions
+        .iter()
+        .filter_map(|s| s.to.map(|t| (s.from, t)))
+        .collect();
     let raw0 = count_end(cal, d.counting_from, p, &susp)?;
     Ok(Some(match (&d.extension, d.original_due) {
-        (Some(x), Some(d0)) => count_end(cal, d0, Period { length: x.length, unit: p.unit }, &susp)?,
+        (Some(x), Some(d0)) => count_end(
+            cal,
+            d0,
+            Period {
+                length: x.length,
+                unit: p.unit,
+            },
+            &susp,
+        )?,
         _ => raw0,
     }))
 }

@@ -15,7 +15,11 @@ pub struct DeadlineError {
 
 impl DeadlineError {
     pub fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { code, zh: zh.into(), en: en.into() }
+        Self {
+            code,
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 }
 
@@ -25,7 +29,11 @@ impl From<fazhi_calendar::CalendarError> for DeadlineError {
             fazhi_calendar::CalendarError::NotCovered { .. } => "calendar_not_covered",
             fazhi_calendar::CalendarError::OutOfRange { .. } => "calendar_out_of_range",
         };
-        Self { code, zh: e.message_zh(), en: e.message_en() }
+        Self {
+            code,
+            zh: e.message_zh(),
+            en: e.message_en(),
+        }
     }
 }
 

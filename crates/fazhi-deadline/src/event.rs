@@ -104,11 +104,19 @@ pub struct Event {
 
 impl Event {
     pub fn new(kind: EventKind, date: NaiveDate) -> Self {
-        Self { kind, date, detail: None }
+        Self {
+            kind,
+            date,
+            detail: None,
+        }
     }
 
     pub fn with_detail(kind: EventKind, date: NaiveDate, detail: impl Into<String>) -> Self {
-        Self { kind, date, detail: Some(detail.into()) }
+        Self {
+            kind,
+            date,
+            detail: Some(detail.into()),
+        }
     }
 
     /// Parse `KIND[:DETAIL]=DATE`. `suspended[:KIND]=FROM..TO` gives a suspension and its
@@ -121,7 +129,9 @@ impl Event {
                 format!("cannot read event `{s}`: {why_en} (expected KIND[:DETAIL]=YYYY-MM-DD)"),
             )
         };
-        let (head, date) = s.split_once('=').ok_or_else(|| bad("缺少 “=”", "missing `=`"))?;
+        let (head, date) = s
+            .split_once('=')
+            .ok_or_else(|| bad("缺少 “=”", "missing `=`"))?;
         let (kind, detail) = match head.split_once(':') {
             Some((k, d)) if !d.trim().is_empty() => (k, Some(d.trim().to_owned())),
             Some((k, _)) => (k, None),
@@ -138,10 +148,17 @@ impl Event {
             Some((a, b)) => (parse_date(a)?, Some(parse_date(b)?)),
             None => (parse_date(date)?, None),
         };
-        let mut out = vec![Event { kind, date: from, detail }];
+        let mut out = vec![Event {
+            kind,
+            date: from,
+            detail,
+        }];
         if let Some(to) = to {
             if kind != EventKind::Suspended {
-                return Err(bad("只有 suspended 可以写成日期范围", "only `suspended` takes a date range"));
+                return Err(bad(
+                    "只有 suspended 可以写成日期范围",
+                    "only `suspended` takes a date range",
+                ));
             }
             out.push(Event::new(EventKind::Resumed, to));
         }

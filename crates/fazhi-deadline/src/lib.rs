@@ -34,12 +34,18 @@ use std::sync::OnceLock;
 
 /// The bundled files, by path relative to the repository root. A new rule file is added here.
 pub const BUNDLED_FILES: &[(&str, &str)] = &[
-    ("data/rules/disclosure/reply.toml", include_str!("../../../data/rules/disclosure/reply.toml")),
+    (
+        "data/rules/disclosure/reply.toml",
+        include_str!("../../../data/rules/disclosure/reply.toml"),
+    ),
     (
         "data/rules/licensing/supplement-request.toml",
         include_str!("../../../data/rules/licensing/supplement-request.toml"),
     ),
-    ("data/rules/licensing/decision.toml", include_str!("../../../data/rules/licensing/decision.toml")),
+    (
+        "data/rules/licensing/decision.toml",
+        include_str!("../../../data/rules/licensing/decision.toml"),
+    ),
     (
         "data/rules/licensing/joint-decision.toml",
         include_str!("../../../data/rules/licensing/joint-decision.toml"),
@@ -60,21 +66,41 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
         "data/rules/reconsideration/decision-simplified.toml",
         include_str!("../../../data/rules/reconsideration/decision-simplified.toml"),
     ),
-    ("data/rules/petition/acceptance.toml", include_str!("../../../data/rules/petition/acceptance.toml")),
-    ("data/rules/petition/handling.toml", include_str!("../../../data/rules/petition/handling.toml")),
-    ("data/rules/petition/review.toml", include_str!("../../../data/rules/petition/review.toml")),
-    ("data/rules/petition/re-review.toml", include_str!("../../../data/rules/petition/re-review.toml")),
-    ("data/rules/litigation/defence.toml", include_str!("../../../data/rules/litigation/defence.toml")),
+    (
+        "data/rules/petition/acceptance.toml",
+        include_str!("../../../data/rules/petition/acceptance.toml"),
+    ),
+    (
+        "data/rules/petition/handling.toml",
+        include_str!("../../../data/rules/petition/handling.toml"),
+    ),
+    (
+        "data/rules/petition/review.toml",
+        include_str!("../../../data/rules/petition/review.toml"),
+    ),
+    (
+        "data/rules/petition/re-review.toml",
+        include_str!("../../../data/rules/petition/re-review.toml"),
+    ),
+    (
+        "data/rules/litigation/defence.toml",
+        include_str!("../../../data/rules/litigation/defence.toml"),
+    ),
     (
         "data/rules/normative-document/filing.toml",
         include_str!("../../../data/rules/normative-document/filing.toml"),
     ),
-    ("data/rules/penalty/decision.toml", include_str!("../../../data/rules/penalty/decision.toml")),
+    (
+        "data/rules/penalty/decision.toml",
+        include_str!("../../../data/rules/penalty/decision.toml"),
+    ),
 ];
 
 /// The bundled labels of suspension kinds.
-pub const BUNDLED_KINDS: (&str, &str) =
-    ("data/rules/suspension-kinds.toml", include_str!("../../../data/rules/suspension-kinds.toml"));
+pub const BUNDLED_KINDS: (&str, &str) = (
+    "data/rules/suspension-kinds.toml",
+    include_str!("../../../data/rules/suspension-kinds.toml"),
+);
 
 /// All rules, by id.
 #[derive(Debug, Clone)]

@@ -194,17 +194,27 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     pub fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, LoadError> {
-        Err(LoadError { file: self.file.to_owned(), line: self.line(offset), message: message.into() })
+        Err(LoadError {
+            file: self.file.to_owned(),
+            line: self.line(offset),
+            message: message.into(),
+        })
     }
 
     fn date(&self, d: &toml::value::Datetime, at: usize) -> Result<NaiveDate, LoadError> {
         match (d.date, d.time) {
-            (Some(x), None) => NaiveDate::from_ymd_opt(i32::from(x.year), x.month.into(), x.day.into())
-                .map_or_else(|| self.err(at, format!("{d} is not a valid date")), Ok),
+            (Some(x), None) => {
+                NaiveDate::from_ymd_opt(i32::from(x.year), x.month.into(), x.day.into())
+                    .map_or_else(|| self.err(at, format!("{d} is not a valid date")), Ok)
+            }
             _ => self.err(at, format!("{d} must be a plain date (YYYY-MM-DD)")),
         }
     }
@@ -214,12 +224,20 @@ impl Ctx<'_> {
             "working_day" => Unit::WorkingDay,
             "day" => Unit::CalendarDay,
             "month" => Unit::Month,
-            u => return self.err(at, format!("unit must be working_day, day or month, not {u:?}")),
+            u => {
+                return self.err(
+                    at,
+                    format!("unit must be working_day, day or month, not {u:?}"),
+                )
+            }
         };
         if p.length == 0 {
             return self.err(at, "a period of length 0");
         }
-        Ok(Period { length: p.length, unit })
+        Ok(Period {
+            length: p.length,
+            unit,
+        })
     }
 }
 
@@ -233,32 +251,58 @@ fn parse_toml<T: serde::de::DeserializeOwned>(cx: &Ctx<'_>) -> Result<T, LoadErr
 pub(crate) fn parse_kinds(file: &str, text: &str) -> Result<SuspensionKinds, LoadError> {
     let cx = Ctx { file, text };
     let raw: RawKinds = parse_toml(&cx)?;
-    Ok(SuspensionKinds { labels: raw.kinds.into_iter().map(|(k, v)| (k, (v.zh, v.en))).collect() })
+    Ok(SuspensionKinds {
+        labels: raw
+            .kinds
+            .into_iter()
+            .map(|(k, v)| (k, (v.zh, v.en)))
+            .collect(),
+    })
 }
 
-pub(crate) fn parse_rule(file: &str, text: &str, kinds: &SuspensionKinds) -> Result<Rule, LoadError> {
+pub(crate) fn parse_rule(
+    file: &str,
+    text: &str,
+    kinds: &SuspensionKinds,
+) -> Result<Rule, LoadError> {
     let cx = Ctx { file, text };
     let raw: RawRule = parse_toml(&cx)?;
     let id = raw.id.get_ref().clone();
     let valid_id = !id.is_empty()
         && id.split('.').count() == 2
-        && id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
     if !valid_id {
-        return cx.err(raw.id.span().start, format!("rule id {id:?} must look like `area.step`"));
+        return cx.err(
+            raw.id.span().start,
+            format!("rule id {id:?} must look like `area.step`"),
+        );
     }
     let mut trigger = Vec::new();
     for t in raw.trigger.get_ref() {
         match EventKind::parse(t) {
             Some(k) => trigger.push(k),
-            None => return cx.err(raw.trigger.span().start, format!("unknown trigger event {t:?}")),
+            None => {
+                return cx.err(
+                    raw.trigger.span().start,
+                    format!("unknown trigger event {t:?}"),
+                )
+            }
         }
     }
     if trigger.is_empty() {
-        return cx.err(raw.trigger.span().start, "trigger must name at least one event kind");
+        return cx.err(
+            raw.trigger.span().start,
+            "trigger must name at least one event kind",
+        );
     }
     let warn_before = cx.period(raw.warn_before.get_ref(), raw.warn_before.span().start)?;
     if warn_before.unit == Unit::Month {
-        return cx.err(raw.warn_before.span().start, "warn_before must be in working days or days");
+        return cx.err(
+            raw.warn_before.span().start,
+            "warn_before must be in working days or days",
+        );
     }
 
     let mut versions: Vec<RuleVersion> = Vec::new();
@@ -283,17 +327,32 @@ pub(crate) fn parse_rule(file: &str, text: &str, kinds: &SuspensionKinds) -> Res
         let period = match (&rv.period, rv.no_time_limit) {
             (Some(p), false) => Some(cx.period(p.get_ref(), p.span().start)?),
             (None, true) => None,
-            _ => return cx.err(at, "a version needs either `period` or `no_time_limit = true`"),
+            _ => {
+                return cx.err(
+                    at,
+                    "a version needs either `period` or `no_time_limit = true`",
+                )
+            }
         };
         let extension = match &rv.extension {
             Some(e) => {
                 let ea = e.span().start;
                 let e = e.get_ref();
-                let max = cx.period(&RawPeriod { length: e.length, unit: e.unit.clone() }, ea)?;
+                let max = cx.period(
+                    &RawPeriod {
+                        length: e.length,
+                        unit: e.unit.clone(),
+                    },
+                    ea,
+                )?;
                 if period.is_some_and(|p| p.unit != max.unit) {
                     return cx.err(ea, "the extension must be in the same unit as the period");
                 }
-                Some(Extension { max, approver: e.approver.clone(), approver_en: e.approver_en.clone() })
+                Some(Extension {
+                    max,
+                    approver: e.approver.clone(),
+                    approver_en: e.approver_en.clone(),
+                })
             }
             None => None,
         };

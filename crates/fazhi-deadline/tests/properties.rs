@@ -15,10 +15,20 @@ fn event() -> impl Strategy<Value = Event> {
         prop::sample::select(EventKind::ALL.to_vec()),
         0u64..9000,
         prop::option::of(prop::sample::select(vec![
-            "hearing", "appraisal", "supplement", "third_party_consultation", "10", "0", "x",
+            "hearing",
+            "appraisal",
+            "supplement",
+            "third_party_consultation",
+            "10",
+            "0",
+            "x",
         ])),
     )
-        .prop_map(|(k, off, det)| Event { kind: k, date: base() + Days::new(off), detail: det.map(String::from) })
+        .prop_map(|(k, off, det)| Event {
+            kind: k,
+            date: base() + Days::new(off),
+            detail: det.map(String::from),
+        })
 }
 
 proptest! {

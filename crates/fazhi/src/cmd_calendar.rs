@@ -88,7 +88,9 @@ fn date(s: &str) -> Result<NaiveDate, CliError> {
 
 fn count(s: &str) -> Result<u32, CliError> {
     s.trim().parse::<u32>().map_err(|_| {
-        CliError::usage(format!("“{s}” 不是非负整数\n`{s}` is not a non-negative whole number"))
+        CliError::usage(format!(
+            "“{s}” 不是非负整数\n`{s}` is not a non-negative whole number"
+        ))
     })
 }
 
@@ -109,7 +111,12 @@ pub fn run_calendar(a: CalendarArgs) -> CliResult {
     let assumed = a.assume_weekends_only;
     match a.cmd {
         CalendarCmd::IsWorkday { date: d, stdin } => match (d, stdin) {
-            (None, true) => batch(|line| Ok(cal.is_working_day(date(line)?).map_err(cal_err)?.to_string())),
+            (None, true) => batch(|line| {
+                Ok(cal
+                    .is_working_day(date(line)?)
+                    .map_err(cal_err)?
+                    .to_string())
+            }),
             (Some(d), false) => {
                 let d = date(&d)?;
                 let v = cal.is_working_day(d).map_err(cal_err)?;
@@ -124,7 +131,9 @@ pub fn run_calendar(a: CalendarArgs) -> CliResult {
                 }
                 Ok(())
             }
-            _ => Err(CliError::usage("请给出日期或 --stdin（二选一）\ngive either DATE or --stdin")),
+            _ => Err(CliError::usage(
+                "请给出日期或 --stdin（二选一）\ngive either DATE or --stdin",
+            )),
         },
         CalendarCmd::Add { args, days, stdin } => {
             let add = |d: NaiveDate, n: u32| {
@@ -178,11 +187,13 @@ fn batch(mut f: impl FnMut(&str) -> Result<String, CliError>) -> CliResult {
     let stdin = std::io::stdin();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for (i, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(|e| CliError::failure(format!("读取输入失败 / cannot read input: {e}")))?;
+        let line =
+            line.map_err(|e| CliError::failure(format!("读取输入失败 / cannot read input: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
-        let answer = f(&line).map_err(|e| CliError::usage(format!("stdin:{}: {}", i + 1, e.message)))?;
+        let answer =
+            f(&line).map_err(|e| CliError::usage(format!("stdin:{}: {}", i + 1, e.message)))?;
         writeln!(out, "{answer}").map_err(write_err)?;
     }
     out.flush().map_err(write_err)
@@ -238,10 +249,14 @@ pub fn run_rules(a: RulesArgs) -> CliResult {
                     let period = v.period.map_or("no time limit".to_owned(), |p| {
                         format!("{} {}", p.length, p.unit.en())
                     });
-                    let ext = v
-                        .extension
-                        .as_ref()
-                        .map_or(String::new(), |e| format!(", +{} {} ({})", e.max.length, e.max.unit.en(), e.approver_en));
+                    let ext = v.extension.as_ref().map_or(String::new(), |e| {
+                        format!(
+                            ", +{} {} ({})",
+                            e.max.length,
+                            e.max.unit.en(),
+                            e.approver_en
+                        )
+                    });
                     println!("  {span}\t{}{}\t{period}{ext}", v.law, v.article);
                 }
             }
