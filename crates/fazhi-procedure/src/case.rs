@@ -386,10 +386,7 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
             }
             let date = match &s.date_field {
                 None => e.on,
-                Some(f) => match get(f).and_then(|v| v.parse().ok()) {
-                    Some(d) => d,
-                    None => continue,
-                },
+                Some(f) => get(f).and_then(|v| v.parse().ok()).unwrap_or(e.on),
             };
             let Some(i) = p.deadlines.iter().position(|d| d.key == s.deadline) else {
                 continue;

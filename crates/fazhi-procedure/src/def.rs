@@ -173,8 +173,8 @@ pub struct ActionField {
 pub struct EventSpec {
     pub deadline: String,
     pub kind: EventKind,
-    /// Date field giving the event's date; the action's date if absent. When named but not
-    /// recorded, the event is not emitted.
+    /// Date field giving the event's date; the action's date when absent or not recorded
+    /// (use `when = "field=*"` to emit the event only when the field is recorded).
     pub date_field: Option<String>,
     pub detail: Option<String>,
     /// Field whose value is the detail (suspension kind, extension length).
@@ -998,7 +998,7 @@ pub(crate) fn parse_procedure(
             && !actions
                 .iter()
                 .filter(|a| a.allowed_from(s))
-                .flat_map(|a| targets(a))
+                .flat_map(&targets)
                 .any(|t| t != s.id)
         {
             return Err(cx.err(
