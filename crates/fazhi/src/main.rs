@@ -6,6 +6,7 @@ mod demo;
 mod error;
 mod cmd_discretion;
 // @mods (helpers add `mod cmd_xxx;` lines here)
+mod cmd_procedure;
 mod cmd_plan;
 mod cmd_calendar;
 
@@ -42,6 +43,9 @@ enum Command {
     #[command(subcommand)]
     Discretion(cmd_discretion::DiscretionCmd),
     // @commands (helpers add variants here)
+    /// Statutory procedure definitions: list, check.
+    #[command(subcommand)]
+    Procedure(cmd_procedure::ProcedureCmd),
     /// Work-plan notices: parse.
     #[command(subcommand)]
     Plan(cmd_plan::PlanCmd),
@@ -65,6 +69,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Backup { db, path } => cmd_server::backup(db, path),
         Command::Discretion(cmd) => cmd_discretion::run(cmd),
         // @dispatch (helpers add match arms here)
+        Command::Procedure(cmd) => cmd_procedure::run(cmd),
         Command::Plan(cmd) => cmd_plan::run_plan(cmd),
         Command::Org(cmd) => cmd_plan::run_org(cmd),
         Command::Calendar(a) => cmd_calendar::run_calendar(a),
