@@ -72,7 +72,10 @@ fn check_refuses_a_bad_file_naming_file_and_line_with_exit_2() {
     let text = std::fs::read_to_string(repo("data/procedures/licensing.toml"))
         .unwrap()
         .replace("rule = \"licensing.decision\"", "rule = \"licensing.nope\"");
-    let line = text[..text.find("licensing.nope").unwrap()].matches('\n').count() + 1;
+    let line = text[..text.find("licensing.nope").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
     let path = dir.join("bad.toml");
     std::fs::write(&path, text).unwrap();
     let p = path.to_str().unwrap();
