@@ -249,6 +249,41 @@ impl Principal {
         })
     }
 
+    /// The principal of a command run on the server by whoever holds the database: an officer
+    /// of `unit_id`, or a supervisor or auditor of every unit. `command` names it on the trail.
+    pub fn system(
+        unit_id: i64,
+        unit_key: &str,
+        grants: Vec<RoleGrant>,
+        command: &str,
+    ) -> Principal {
+        let (mut readable, mut writable) = (UnitSet::None, UnitSet::None);
+        for g in &grants {
+            match g.role {
+                Role::Officer => {
+                    readable.add(UnitSet::Some(HashSet::from([unit_id])));
+                    writable.add(UnitSet::Some(HashSet::from([unit_id])));
+                }
+                Role::Auditor => readable.add(UnitSet::All),
+                Role::Supervisor | Role::Administrator => {
+                    readable.add(UnitSet::All);
+                    writable.add(UnitSet::All);
+                }
+            }
+        }
+        Principal {
+            user_id: 0,
+            username: format!("cli:{command}"),
+            display_name: "command line".into(),
+            unit_id,
+            unit_key: unit_key.to_string(),
+            unit_name: String::new(),
+            grants,
+            readable,
+            writable,
+        }
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }

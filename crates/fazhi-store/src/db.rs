@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_attachments.sql"),
         postgres: include_str!("../migrations/postgres/0003_attachments.sql"),
     },
+    Migration {
+        version: 4,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0004_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0004_cases.sql"),
+    },
 ];
 
 impl Db {

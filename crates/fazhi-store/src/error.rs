@@ -21,6 +21,13 @@ pub enum StoreError {
     BadCredentials,
     #[error("too many login attempts")]
     RateLimited,
+    /// A procedure refused an action (a gate, the step, a field): the engine's own words.
+    #[error("{message_en}")]
+    Refused {
+        reason: String,
+        message_zh: String,
+        message_en: String,
+    },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -46,6 +53,7 @@ impl StoreError {
             Self::Forbidden => "forbidden",
             Self::BadCredentials => "bad_credentials",
             Self::RateLimited => "rate_limited",
+            Self::Refused { .. } => "refused",
             Self::Db(_) | Self::Migration(_) => "internal",
         }
     }
@@ -60,6 +68,7 @@ impl StoreError {
             Self::Forbidden => "无权执行此操作".into(),
             Self::BadCredentials => "用户名或密码错误".into(),
             Self::RateLimited => "登录尝试过于频繁,请稍后再试".into(),
+            Self::Refused { message_zh, .. } => message_zh.clone(),
             Self::Db(_) | Self::Migration(_) => "系统内部错误,请联系管理员".into(),
         }
     }

@@ -16,6 +16,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 mod db;
 pub mod directory;
 mod error;

@@ -125,6 +125,11 @@ mod tests {
             include_str!("../templates/plan.html"),
             include_str!("../templates/item.html"),
             include_str!("../templates/unit.html"),
+            include_str!("../templates/cases.html"),
+            include_str!("../templates/case.html"),
+            include_str!("../templates/case_new.html"),
+            include_str!("../templates/overdue.html"),
+            include_str!("../templates/fields.html"),
         ];
         for src in templates {
             for part in src.split("t.t(\"").skip(1) {

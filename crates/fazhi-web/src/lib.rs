@@ -5,7 +5,9 @@
 //! no business rules: those live in the pure crates and in `fazhi-store`.
 
 pub mod api;
+pub mod api_cases;
 pub mod auth;
+pub mod case_pages;
 pub mod error;
 pub mod i18n;
 pub mod pages;
@@ -37,7 +39,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, openapi) = api::router().merge(api_cases::router()).split_for_parts();
     let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
     Router::new()
         .merge(api_router)
@@ -48,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(pages::router())
         .merge(plan_pages::router())
+        .merge(case_pages::router())
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

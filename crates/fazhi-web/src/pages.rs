@@ -334,6 +334,16 @@ struct HomePage {
     plans: Vec<PlanSummary>,
     /// Plan items my unit is assigned to, soonest deadline first.
     mine: Vec<fazhi_store::plans::ItemView>,
+    /// Warnings of my unit and alarms of the units I supervise.
+    alerts: Vec<fazhi_store::cases::AlertRow>,
+    /// Open cases I may act on, soonest deadline first.
+    open_cases: Vec<fazhi_store::cases::CaseSummary>,
+}
+
+impl HomePage {
+    fn proc_name(&self, id: &str) -> String {
+        crate::case_pages::procedure_name(&self.t, id)
+    }
 }
 
 /// A plan with its progress counts, for the home page and the portal.
@@ -463,6 +473,17 @@ async fn build_home(
         users,
         plans: plan_summaries(db).await?,
         mine,
+        alerts: fazhi_store::cases::alerts_for(db, p).await?,
+        open_cases: {
+            let only_own = !p.grants.iter().any(|g| g.role != Role::Officer);
+            let f = fazhi_store::cases::CaseFilter {
+                status: Some("open".into()),
+                unit_key: only_own.then(|| p.unit_key.clone()),
+                limit: 20,
+                ..Default::default()
+            };
+            fazhi_store::cases::list(db, p, &f, crate::plan_pages::today_cst()).await?
+        },
     })
 }
 

@@ -60,7 +60,7 @@ pub enum AuditCmd {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,7 +78,7 @@ pub fn store_error(e: StoreError) -> CliError {
     }
 }
 
-async fn open(db: &DbArgs) -> Result<Db, CliError> {
+pub async fn open_db(db: &DbArgs) -> Result<Db, CliError> {
     let conn = Db::connect(&db.db).await.map_err(store_error)?;
     conn.migrate().await.map_err(store_error)?;
     Ok(conn)
@@ -101,7 +101,7 @@ pub fn migrate(db: DbArgs) -> CliResult {
 pub fn serve(args: ServeArgs) -> CliResult {
     init_tracing();
     runtime()?.block_on(async {
-        let db = open(&args.db).await?;
+        let db = open_db(&args.db).await?;
         if args.demo {
             crate::demo::load(&db).await.map_err(store_error)?;
         }
@@ -115,6 +115,7 @@ pub fn serve(args: ServeArgs) -> CliResult {
         if args.demo {
             crate::demo::print_logins();
         }
+        spawn_sweeper(db.clone());
         let state = fazhi_web::AppState {
             db: db.clone(),
             secure_cookies: args.secure_cookies,
@@ -147,7 +148,7 @@ fn parse_grant(s: &str) -> Result<RoleGrant, CliError> {
 }
 
 /// A unit given on the command line: its key, or a name that resolves to exactly one unit.
-async fn resolve_unit_key(db: &Db, given: &str) -> Result<String, CliError> {
+pub async fn resolve_unit_key(db: &Db, given: &str) -> Result<String, CliError> {
     if directory::unit_by_key(db, given).await.is_ok() {
         return Ok(given.to_string());
     }
@@ -184,7 +185,7 @@ pub fn user(cmd: UserCmd) -> CliResult {
         }
     };
     runtime()?.block_on(async {
-        let conn = open(&db).await?;
+        let conn = open_db(&db).await?;
         let unit_key = resolve_unit_key(&conn, &unit).await?;
         let mut resolved = Vec::new();
         for g in grants {
@@ -215,7 +216,7 @@ pub fn user(cmd: UserCmd) -> CliResult {
 pub fn audit(cmd: AuditCmd) -> CliResult {
     let AuditCmd::Verify { db, json } = cmd;
     runtime()?.block_on(async {
-        let conn = open(&db).await?;
+        let conn = open_db(&db).await?;
         let report = audit::verify(&conn).await.map_err(store_error)?;
         if json {
             println!(
@@ -239,7 +240,7 @@ pub fn audit(cmd: AuditCmd) -> CliResult {
 
 pub fn backup(db: DbArgs, path: String) -> CliResult {
     runtime()?.block_on(async {
-        let conn = open(&db).await?;
+        let conn = open_db(&db).await?;
         conn.backup_sqlite(&path).await.map_err(store_error)?;
         println!("backup written to {path}");
         Ok(())
@@ -252,7 +253,7 @@ pub fn org_import(db: DbArgs, file: String) -> CliResult {
     let dir = fazhi_org::Directory::from_toml_str(&src, &file)
         .map_err(|e| CliError::usage(e.to_string()))?;
     runtime()?.block_on(async {
-        let conn = open(&db).await?;
+        let conn = open_db(&db).await?;
         let r = directory::import(&conn, &AdminHandle::command_line("org import"), &dir)
             .await
             .map_err(store_error)?;
@@ -266,7 +267,7 @@ pub fn org_import(db: DbArgs, file: String) -> CliResult {
 
 pub fn plan_import(db: DbArgs, notice: crate::cmd_plan::Notice) -> CliResult {
     runtime()?.block_on(async {
-        let conn = open(&db).await?;
+        let conn = open_db(&db).await?;
         let dir = directory::load_directory(&conn).await.map_err(store_error)?;
         if dir.units().is_empty() {
             return Err(CliError::usage(
@@ -293,7 +294,7 @@ pub fn plan_import(db: DbArgs, notice: crate::cmd_plan::Notice) -> CliResult {
 /// The directory stored in the database at `url`, with remembered aliases.
 pub fn stored_directory(url: &str) -> Result<fazhi_org::Directory, CliError> {
     runtime()?.block_on(async {
-        let conn = open(&DbArgs { db: url.to_string() }).await?;
+        let conn = open_db(&DbArgs { db: url.to_string() }).await?;
         let dir = directory::load_directory(&conn).await.map_err(store_error)?;
         if dir.units().is_empty() {
             return Err(CliError::usage(
@@ -302,4 +303,33 @@ pub fn stored_directory(url: &str) -> Result<fazhi_org::Directory, CliError> {
         }
         Ok(dir)
     })
+}
+
+/// The scheduled sweep inside `serve`: at start and then every `FAZHI_SWEEP_SECONDS` (default
+/// an hour). The period is the hour, so of several processes sharing a database one sweeps.
+fn spawn_sweeper(db: Db) {
+    let every = std::env::var("FAZHI_SWEEP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3600u64);
+    let node = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "fazhi".into()),
+        std::process::id()
+    );
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every.max(1)));
+        loop {
+            tick.tick().await;
+            let now = chrono::Utc::now() + chrono::Duration::hours(8);
+            let period = format!("auto {}", now.format("%Y-%m-%dT%H"));
+            match fazhi_store::cases::sweep(&db, now.date_naive(), &period, &node).await {
+                Ok(r) if r.ran => {
+                    tracing::info!(warnings = r.warnings, alarms = r.alarms, period, "sweep")
+                }
+                Ok(_) => tracing::debug!(period, "sweep: another process swept this period"),
+                Err(e) => tracing::error!(error = %e, "sweep failed"),
+            }
+        }
+    });
 }

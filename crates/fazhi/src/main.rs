@@ -1,21 +1,26 @@
 //! `fazhi`: the command-line entry point. Each verb lives in its own `cmd_*` module; this file
 //! only parses arguments and dispatches.
 
+mod cmd_case;
+mod cmd_discretion;
 mod cmd_server;
 mod demo;
 mod error;
-mod cmd_discretion;
 // @mods (helpers add `mod cmd_xxx;` lines here)
-mod cmd_procedure;
-mod cmd_plan;
 mod cmd_calendar;
+mod cmd_plan;
+mod cmd_procedure;
 
 use clap::{Parser, Subcommand};
 use error::{CliError, CliResult};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "fazhi", version, about = "fazhi (法治): law-based administration, on time and on record")]
+#[command(
+    name = "fazhi",
+    version,
+    about = "fazhi (法治): law-based administration, on time and on record"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,6 +47,19 @@ enum Command {
     /// Penalty discretion benchmarks: check, evaluate, batch, import, list.
     #[command(subcommand)]
     Discretion(cmd_discretion::DiscretionCmd),
+    /// Cases of statutory procedures.
+    #[command(subcommand)]
+    Case(cmd_case::CaseCmd),
+    /// Raise due-soon warnings and overdue alarms for every open case (once each).
+    Sweep {
+        #[command(flatten)]
+        db: cmd_server::DbArgs,
+        /// The day to sweep as (default today, China Standard Time).
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
     // @commands (helpers add variants here)
     /// Statutory procedure definitions: list, check.
     #[command(subcommand)]
@@ -68,6 +86,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Audit(cmd) => cmd_server::audit(cmd),
         Command::Backup { db, path } => cmd_server::backup(db, path),
         Command::Discretion(cmd) => cmd_discretion::run(cmd),
+        Command::Case(cmd) => cmd_case::run(cmd),
+        Command::Sweep { db, on, json } => cmd_case::sweep(db, on, json),
         // @dispatch (helpers add match arms here)
         Command::Procedure(cmd) => cmd_procedure::run(cmd),
         Command::Plan(cmd) => cmd_plan::run_plan(cmd),

@@ -105,6 +105,7 @@ fn an_officer_reports_progress_on_a_seed_plan_item() {
         "an assigned unit gets the report form"
     );
     let csrf = csrf_of(&item_page);
+    #[allow(clippy::result_large_err)] // ureq's error type is large; fine in a test
     let post_report = |csrf: &str, text: &str| {
         let body = multipart(&[
             ("csrf", None, csrf.as_bytes()),

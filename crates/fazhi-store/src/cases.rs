@@ -1,0 +1,921 @@
+//! Cases of statutory procedures: the storage around `fazhi_procedure`'s pure engine.
+//!
+//! A case belongs to its responsible unit. Its state is the engine's `CaseState`, stored as
+//! JSON with personal values (names and contacts of private persons) masked; the values sit in
+//! `case_personal`, readable only by the handling unit and its supervisors, each read audited.
+//! After every action the case's deadlines are recomputed into `case_deadlines`, which is all
+//! the sweep reads: the sweep is two set-based inserts, so a million open cases cost little.
+//! History is never rewritten: an action is appended, with its audit entry, in one transaction.
+
+use crate::access::{Principal, Role, UnitWrite};
+use crate::audit::AuditEntry;
+use crate::db::{Db, WriteTx};
+use crate::error::{StoreError, StoreResult};
+use chrono::NaiveDate;
+use fazhi_procedure::{
+    ActionInfo, ActionRequest, Actor, CaseState, DeadlineView, Effect, ProcedureSet, Refusal,
+    Relation,
+};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// What a stored case shows in place of a personal value.
+pub const PERSONAL_MARK: &str = "〔个人信息〕";
+
+fn set() -> &'static ProcedureSet {
+    ProcedureSet::bundled()
+}
+
+fn refused(r: Refusal) -> StoreError {
+    if r.code == "forbidden" {
+        return StoreError::Forbidden;
+    }
+    StoreError::Refused {
+        reason: r.code,
+        message_zh: r.message_zh,
+        message_en: r.message_en,
+    }
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// How the engine sees a person acting on a case of `unit_id`.
+pub fn actor_for(p: &Principal, unit_id: i64) -> Actor {
+    use fazhi_procedure::Role as R;
+    let supervises = p.grants.iter().any(|g| {
+        matches!(g.role, Role::Supervisor | Role::Administrator) && p.can_write_unit(unit_id)
+    });
+    let (role, relation) = if p.unit_id == unit_id && p.has_role(Role::Officer) {
+        (R::Officer, Relation::ResponsibleUnit)
+    } else if supervises && p.has_role(Role::Supervisor) {
+        (R::Supervisor, Relation::SupervisorOfUnit)
+    } else if supervises {
+        (R::Administrator, Relation::SupervisorOfUnit)
+    } else if p.unit_id == unit_id && p.has_role(Role::Auditor) {
+        (R::Auditor, Relation::ResponsibleUnit)
+    } else {
+        let role = match p.grants.first().map(|g| g.role) {
+            Some(Role::Administrator) => R::Administrator,
+            Some(Role::Supervisor) => R::Supervisor,
+            Some(Role::Auditor) => R::Auditor,
+            _ => R::Officer,
+        };
+        (role, Relation::Other)
+    };
+    Actor {
+        role,
+        relation,
+        name: p.actor(),
+    }
+}
+
+/// Split personal values out of a state: the masked state to store, and the values.
+fn mask(state: &CaseState, personal: &[String]) -> (CaseState, BTreeMap<String, String>) {
+    let mut masked = state.clone();
+    let mut values = BTreeMap::new();
+    for (k, v) in masked.fields.iter_mut() {
+        if personal.contains(k) && v != PERSONAL_MARK {
+            values.insert(k.clone(), std::mem::replace(v, PERSONAL_MARK.to_string()));
+        }
+    }
+    for a in masked.history.iter_mut() {
+        for (k, v) in a.fields.iter_mut() {
+            if personal.contains(k) && v != PERSONAL_MARK {
+                values.insert(
+                    format!("{}:{k}", a.seq),
+                    std::mem::replace(v, PERSONAL_MARK.to_string()),
+                );
+            }
+        }
+    }
+    (masked, values)
+}
+
+/// Put the personal values back, for the engine (links carry them to the linked case).
+fn unmask(state: &mut CaseState, values: &BTreeMap<String, String>) {
+    for (k, v) in state.fields.iter_mut() {
+        if let Some(real) = values.get(k) {
+            *v = real.clone();
+        }
+    }
+    for a in state.history.iter_mut() {
+        for (k, v) in a.fields.iter_mut() {
+            if let Some(real) = values.get(&format!("{}:{k}", a.seq)) {
+                *v = real.clone();
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub procedure: String,
+    pub procedure_name_zh: String,
+    pub procedure_name_en: String,
+    pub unit_key: String,
+    pub unit_name: String,
+    pub step: String,
+    pub opened_on: String,
+    pub closed_on: Option<String>,
+    pub outcome: Option<String>,
+    pub major: bool,
+    /// The soonest running deadline and its timing on the day asked.
+    pub next_due: Option<String>,
+    pub timing: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkView {
+    pub case_id: i64,
+    pub procedure: String,
+    pub link: String,
+    /// `from` when the other case led to this one, `to` when this one led to it.
+    pub direction: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub unit_key: String,
+    pub unit_name: String,
+    pub procedure: String,
+    pub deadline_key: String,
+    pub due: String,
+    pub kind: String,
+    pub raised_on: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountabilityRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub unit_key: String,
+    pub opened_by: String,
+    pub person: String,
+    pub failure: String,
+    pub decision: String,
+    pub decided_on: String,
+}
+
+/// Everything a case page shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseView {
+    pub summary: CaseSummary,
+    /// The state with personal values masked.
+    pub state: CaseState,
+    pub deadlines: Vec<DeadlineView>,
+    /// What the viewer may do now (with the reason where a gate blocks it).
+    pub actions: Vec<ActionInfo>,
+    pub links: Vec<LinkView>,
+    /// Personal values, only for the handling unit and its supervisors (the read is audited).
+    pub personal: Option<BTreeMap<String, String>>,
+    pub alerts: Vec<AlertRow>,
+    pub accountability: Vec<AccountabilityRow>,
+}
+
+struct Stored {
+    unit_id: i64,
+    unit_key: String,
+    state: CaseState,
+}
+
+async fn load(db: &Db, case_id: i64) -> StoreResult<Stored> {
+    let r = sqlx::query("SELECT c.unit_id, u.key, c.state FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.id = $1")
+        .bind(case_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(StoreError::NotFound { entity: "case", key: case_id.to_string() })?;
+    let state: CaseState = serde_json::from_str(&r.get::<String, _>(2)).map_err(|e| {
+        StoreError::Migration(format!("case {case_id}: stored state unreadable: {e}"))
+    })?;
+    Ok(Stored {
+        unit_id: r.get(0),
+        unit_key: r.get(1),
+        state,
+    })
+}
+
+async fn personal_values(db: &Db, case_id: i64) -> StoreResult<BTreeMap<String, String>> {
+    Ok(
+        sqlx::query("SELECT field, value FROM case_personal WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect(),
+    )
+}
+
+/// Write the case row, its personal values and its deadlines (insert when `case_id` is None).
+async fn save(
+    tx: &mut WriteTx,
+    case_id: Option<i64>,
+    unit_id: i64,
+    state: &CaseState,
+) -> StoreResult<i64> {
+    let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+    let (masked, values) = mask(state, &personal);
+    let json = serde_json::to_string(&masked).expect("a case state serialises");
+    let major = masked.fields.get("major_case").is_some_and(|v| v == "true") as i64;
+    let now = crate::now_text();
+    let id = match case_id {
+        None => sqlx::query(
+            "INSERT INTO cases (procedure, version, unit_id, opened_on, step, closed_on, outcome, major, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(&state.procedure)
+        .bind(&state.version)
+        .bind(unit_id)
+        .bind(date_text(state.opened_on))
+        .bind(&state.step)
+        .bind(state.closed_on.map(date_text))
+        .bind(&state.outcome)
+        .bind(major)
+        .bind(&json)
+        .bind(&now)
+        .fetch_one(tx.conn())
+        .await?
+        .get(0),
+        Some(id) => {
+            sqlx::query(
+                "UPDATE cases SET step = $1, closed_on = $2, outcome = $3, major = $4, state = $5, updated_at = $6 WHERE id = $7",
+            )
+            .bind(&state.step)
+            .bind(state.closed_on.map(date_text))
+            .bind(&state.outcome)
+            .bind(major)
+            .bind(&json)
+            .bind(&now)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+            id
+        }
+    };
+    for (field, value) in &values {
+        sqlx::query(
+            "INSERT INTO case_personal (case_id, field, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (case_id, field) DO UPDATE SET value = excluded.value",
+        )
+        .bind(id)
+        .bind(field)
+        .bind(value)
+        .execute(tx.conn())
+        .await?;
+    }
+    // Deadlines as of the last action's day: only due and warn-from dates are kept, the status
+    // on any later day follows from them.
+    let as_of = state
+        .history
+        .last()
+        .map(|a| a.on)
+        .unwrap_or(state.opened_on);
+    sqlx::query("DELETE FROM case_deadlines WHERE case_id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    for d in fazhi_procedure::deadlines(set(), state, as_of) {
+        let running = !state.closed
+            && d.due.is_some()
+            && matches!(d.status.as_str(), "on_time" | "due_soon" | "overdue");
+        sqlx::query(
+            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(&d.key)
+        .bind(unit_id)
+        .bind(&d.rule_id)
+        .bind(d.due.map(date_text))
+        .bind(d.warn_from.map(date_text))
+        .bind(running as i64)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(id)
+}
+
+fn public_fields(state: &CaseState) -> serde_json::Value {
+    let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+    serde_json::to_value(mask(state, &personal).0.fields).unwrap_or_default()
+}
+
+/// Open a case of `procedure` for the unit of `unit`. Returns the new case's id.
+pub async fn open_case(
+    db: &Db,
+    unit: &UnitWrite,
+    who: &Principal,
+    procedure: &str,
+    on: NaiveDate,
+    fields: BTreeMap<String, String>,
+) -> StoreResult<i64> {
+    let actor = actor_for(who, unit.unit_id());
+    let state = fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
+    let mut tx = db.begin_write().await?;
+    let id = save(&mut tx, None, unit.unit_id(), &state).await?;
+    tx.audit(
+        AuditEntry::new(unit.actor(), "case.open", "case", id)
+            .unit(unit.unit_key())
+            .after(serde_json::json!({
+                "procedure": state.procedure, "version": state.version, "on": state.opened_on,
+                "step": state.step, "fields": public_fields(&state),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The result of an action: the case, and the cases its effects opened.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActOutcome {
+    pub case_id: i64,
+    pub step: String,
+    pub linked: Vec<i64>,
+}
+
+/// Apply a dated action to a case. Permission, gates and order are the engine's to judge; a
+/// refusal changes nothing. Linked cases the action opens are created in the same transaction.
+pub async fn act(
+    db: &Db,
+    who: &Principal,
+    case_id: i64,
+    action: &str,
+    on: NaiveDate,
+    fields: BTreeMap<String, String>,
+    corrects: Option<u32>,
+) -> StoreResult<ActOutcome> {
+    let stored = load(db, case_id).await?;
+    if !who.can_read_unit(stored.unit_id) {
+        return Err(StoreError::Forbidden);
+    }
+    let mut state = stored.state;
+    unmask(&mut state, &personal_values(db, case_id).await?);
+    let actor = actor_for(who, stored.unit_id);
+    let req = ActionRequest {
+        action: action.to_string(),
+        on,
+        actor,
+        fields,
+        corrects,
+    };
+    let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
+    let mut tx = db.begin_write().await?;
+    save(&mut tx, Some(case_id), stored.unit_id, &applied.case).await?;
+    let before = serde_json::json!({ "step": state.step, "closed": state.closed });
+    let last = applied.case.history.last();
+    let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+    let action_fields: BTreeMap<&String, &str> = last
+        .map(|a| {
+            a.fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        if personal.contains(k) {
+                            PERSONAL_MARK
+                        } else {
+                            v.as_str()
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    tx.audit(
+        AuditEntry::new(&who.actor(), &format!("case.{action}"), "case", case_id)
+            .unit(&stored.unit_key)
+            .before(before)
+            .after(serde_json::json!({
+                "action": action, "on": on, "step": applied.case.step, "closed": applied.case.closed,
+                "fields": action_fields, "corrects": corrects,
+            })),
+    )
+    .await?;
+    let mut linked = Vec::new();
+    for effect in &applied.effects {
+        let Effect::OpenLinked {
+            procedure,
+            start_date,
+            fields,
+            link,
+        } = effect;
+        // The linked case opens under the same responsible unit; the engine judges it as the
+        // system acting for that unit, since the person who referred it already had the right.
+        let system = Actor {
+            role: fazhi_procedure::Role::Officer,
+            relation: Relation::ResponsibleUnit,
+            name: who.actor(),
+        };
+        let new_state =
+            fazhi_procedure::open(set(), procedure, *start_date, &system, fields.clone())
+                .map_err(refused)?;
+        let new_id = save(&mut tx, None, stored.unit_id, &new_state).await?;
+        sqlx::query("INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)")
+            .bind(case_id)
+            .bind(new_id)
+            .bind(link)
+            .execute(tx.conn())
+            .await?;
+        tx.audit(
+            AuditEntry::new(&who.actor(), "case.open_linked", "case", new_id)
+                .unit(&stored.unit_key)
+                .after(serde_json::json!({
+                    "procedure": procedure, "from_case": case_id, "link": link, "on": start_date,
+                    "fields": public_fields(&new_state),
+                })),
+        )
+        .await?;
+        linked.push(new_id);
+    }
+    tx.commit().await?;
+    Ok(ActOutcome {
+        case_id,
+        step: applied.case.step,
+        linked,
+    })
+}
+
+fn summary_from_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> CaseSummary {
+    let procedure: String = r.get(1);
+    let (zh, en) = set()
+        .get(&procedure)
+        .map(|p| (p.name_zh.clone(), p.name_en.clone()))
+        .unwrap_or_else(|| (procedure.clone(), procedure.clone()));
+    let closed_on: Option<String> = r.get(6);
+    let next_due: Option<String> = r.get(10);
+    let warn_from: Option<String> = r.get(11);
+    let today_s = date_text(today);
+    let timing = match (&closed_on, &next_due) {
+        (Some(_), _) => "closed",
+        (None, Some(due)) if *due < today_s => "overdue",
+        (None, Some(_)) if warn_from.as_deref().is_some_and(|w| w <= today_s.as_str()) => {
+            "due_soon"
+        }
+        (None, Some(_)) => "on_time",
+        (None, None) => "no_running_deadline",
+    };
+    CaseSummary {
+        id: r.get(0),
+        procedure,
+        procedure_name_zh: zh,
+        procedure_name_en: en,
+        unit_key: r.get(2),
+        unit_name: r.get(3),
+        step: r.get(4),
+        opened_on: r.get(5),
+        closed_on,
+        outcome: r.get(7),
+        major: r.get::<i64, _>(8) != 0,
+        next_due,
+        timing: timing.to_string(),
+    }
+}
+
+const SUMMARY_SQL: &str = "SELECT c.id, c.procedure, u.key, u.name, c.step, c.opened_on, c.closed_on, c.outcome, c.major, c.unit_id, \
+     (SELECT MIN(d.due) FROM case_deadlines d WHERE d.case_id = c.id AND d.open = 1), \
+     (SELECT MIN(d.warn_from) FROM case_deadlines d WHERE d.case_id = c.id AND d.open = 1) \
+     FROM cases c JOIN units u ON u.id = c.unit_id";
+
+/// Filters for case lists.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub procedure: Option<String>,
+    pub unit_key: Option<String>,
+    /// open | closed | overdue | due_soon
+    pub status: Option<String>,
+    /// Only cases with a running deadline on or before this day.
+    pub due_before: Option<NaiveDate>,
+    pub limit: i64,
+}
+
+/// Cases the person may read, soonest deadline first.
+pub async fn list(
+    db: &Db,
+    who: &Principal,
+    f: &CaseFilter,
+    today: NaiveDate,
+) -> StoreResult<Vec<CaseSummary>> {
+    let rows = sqlx::query(&format!(
+        "{SUMMARY_SQL} WHERE ($1 = '' OR c.procedure = $1) AND ($2 = '' OR u.key = $2) ORDER BY c.id DESC"
+    ))
+    .bind(f.procedure.clone().unwrap_or_default())
+    .bind(f.unit_key.clone().unwrap_or_default())
+    .fetch_all(db.pool())
+    .await?;
+    let due_before = f.due_before.map(date_text);
+    let mut out: Vec<CaseSummary> = rows
+        .iter()
+        .filter(|r| who.can_read_unit(r.get::<i64, _>(9)))
+        .map(|r| summary_from_row(r, today))
+        .filter(|s| match f.status.as_deref() {
+            Some("open") => s.closed_on.is_none(),
+            Some("closed") => s.closed_on.is_some(),
+            Some(t @ ("overdue" | "due_soon")) => s.timing == t,
+            _ => true,
+        })
+        .filter(|s| match (&due_before, &s.next_due) {
+            (Some(b), Some(d)) => d <= b,
+            (Some(_), None) => false,
+            (None, _) => true,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            a.closed_on.is_some(),
+            a.next_due.is_none(),
+            &a.next_due,
+            std::cmp::Reverse(a.id),
+        )
+            .cmp(&(
+                b.closed_on.is_some(),
+                b.next_due.is_none(),
+                &b.next_due,
+                std::cmp::Reverse(b.id),
+            ))
+    });
+    if f.limit > 0 {
+        out.truncate(f.limit as usize);
+    }
+    Ok(out)
+}
+
+/// A case as the person may see it. Reading personal values is recorded on the audit trail.
+pub async fn view(
+    db: &Db,
+    who: &Principal,
+    case_id: i64,
+    today: NaiveDate,
+) -> StoreResult<CaseView> {
+    let stored = load(db, case_id).await?;
+    if !who.can_read_unit(stored.unit_id) {
+        return Err(StoreError::Forbidden);
+    }
+    let row = sqlx::query(&format!("{SUMMARY_SQL} WHERE c.id = $1"))
+        .bind(case_id)
+        .fetch_one(db.pool())
+        .await?;
+    let summary = summary_from_row(&row, today);
+    let actor = actor_for(who, stored.unit_id);
+    let handles_personal = matches!(
+        actor.relation,
+        Relation::ResponsibleUnit | Relation::SupervisorOfUnit
+    ) && actor.role != fazhi_procedure::Role::Auditor;
+    let personal = if handles_personal {
+        let values = personal_values(db, case_id).await?;
+        if !values.is_empty() {
+            let mut tx = db.begin_write().await?;
+            tx.audit(
+                AuditEntry::new(&who.actor(), "personal.read", "case", case_id)
+                    .unit(&stored.unit_key)
+                    .after(serde_json::json!({ "fields": values.keys().collect::<Vec<_>>() })),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Some(values)
+    } else {
+        None
+    };
+    let mut unmasked = stored.state.clone();
+    if let Some(values) = &personal {
+        unmask(&mut unmasked, values);
+    }
+    let deadlines = fazhi_procedure::deadlines(set(), &unmasked, today);
+    let actions = if who.can_write_unit(stored.unit_id) {
+        fazhi_procedure::allowed_actions_on(set(), &unmasked, &actor, Some(today))
+    } else {
+        Vec::new()
+    };
+    let mut links = Vec::new();
+    for (sql, direction) in [
+        ("SELECT l.to_case, c.procedure, l.link FROM case_links l JOIN cases c ON c.id = l.to_case WHERE l.from_case = $1", "to"),
+        ("SELECT l.from_case, c.procedure, l.link FROM case_links l JOIN cases c ON c.id = l.from_case WHERE l.to_case = $1", "from"),
+    ] {
+        for r in sqlx::query(sql).bind(case_id).fetch_all(db.pool()).await? {
+            links.push(LinkView { case_id: r.get(0), procedure: r.get(1), link: r.get(2), direction });
+        }
+    }
+    let alerts = alerts_where(db, "a.case_id = $1", case_id).await?;
+    let accountability = accountability_of(db, case_id).await?;
+    Ok(CaseView {
+        summary,
+        state: stored.state,
+        deadlines,
+        actions,
+        links,
+        personal,
+        alerts,
+        accountability,
+    })
+}
+
+async fn alerts_where(db: &Db, cond: &str, arg: i64) -> StoreResult<Vec<AlertRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.case_id, u.key, u.name, c.procedure, a.deadline_key, a.due, a.kind, a.raised_on \
+         FROM alerts a JOIN units u ON u.id = a.unit_id JOIN cases c ON c.id = a.case_id WHERE {cond} ORDER BY a.due, a.id"
+    ))
+    .bind(arg)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AlertRow {
+            id: r.get(0),
+            case_id: r.get(1),
+            unit_key: r.get(2),
+            unit_name: r.get(3),
+            procedure: r.get(4),
+            deadline_key: r.get(5),
+            due: r.get(6),
+            kind: r.get(7),
+            raised_on: r.get(8),
+        })
+        .collect())
+}
+
+/// Open alerts the person should see: due-soon warnings of their own unit, and overdue
+/// alarms of the units they supervise. Alerts of closed cases are no longer shown.
+pub async fn alerts_for(db: &Db, who: &Principal) -> StoreResult<Vec<AlertRow>> {
+    let all = alerts_where(db, "c.closed_on IS NULL AND $1 = $1", 0).await?;
+    let supervises = who.has_role(Role::Supervisor) || who.has_role(Role::Administrator);
+    let ids: HashMap<String, i64> = sqlx::query("SELECT key, id FROM units")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|a| {
+            let unit = ids.get(&a.unit_key).copied().unwrap_or(-1);
+            match a.kind.as_str() {
+                "alarm" => supervises && who.can_read_unit(unit),
+                _ => unit == who.unit_id || (supervises && who.can_read_unit(unit)),
+            }
+        })
+        .collect())
+}
+
+/// What a sweep did.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SweepReport {
+    pub on: String,
+    pub period: String,
+    /// False when another process already swept this period.
+    pub ran: bool,
+    pub warnings: u64,
+    pub alarms: u64,
+}
+
+/// Raise due-soon warnings and overdue alarms for every running deadline, once: an alert
+/// already raised for the same case, deadline and due date is not raised again, and a period
+/// already swept (by any process sharing the database) is skipped.
+pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreResult<SweepReport> {
+    let day = date_text(on);
+    let mut tx = db.begin_write().await?;
+    let claimed = sqlx::query(
+        "INSERT INTO sweep_runs (period, ran_at, node, warnings, alarms) VALUES ($1, $2, $3, 0, 0) \
+         ON CONFLICT (period) DO NOTHING",
+    )
+    .bind(period)
+    .bind(crate::now_text())
+    .bind(node)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(SweepReport {
+            on: day,
+            period: period.to_string(),
+            ran: false,
+            warnings: 0,
+            alarms: 0,
+        });
+    }
+    let warnings = sqlx::query(
+        "INSERT INTO alerts (case_id, unit_id, deadline_key, due, kind, raised_on) \
+         SELECT case_id, unit_id, key, due, 'warning', $1 FROM case_deadlines \
+         WHERE open = 1 AND warn_from <= $1 AND due >= $1 ON CONFLICT DO NOTHING",
+    )
+    .bind(&day)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    let alarms = sqlx::query(
+        "INSERT INTO alerts (case_id, unit_id, deadline_key, due, kind, raised_on) \
+         SELECT case_id, unit_id, key, due, 'alarm', $1 FROM case_deadlines \
+         WHERE open = 1 AND due < $1 ON CONFLICT DO NOTHING",
+    )
+    .bind(&day)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    sqlx::query("UPDATE sweep_runs SET warnings = $1, alarms = $2 WHERE period = $3")
+        .bind(warnings as i64)
+        .bind(alarms as i64)
+        .bind(period)
+        .execute(tx.conn())
+        .await?;
+    let report = SweepReport {
+        on: day,
+        period: period.to_string(),
+        ran: true,
+        warnings,
+        alarms,
+    };
+    tx.audit(AuditEntry::new(&format!("sweep:{node}"), "sweep", "sweep", period).after(&report))
+        .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Overdue running deadlines per unit on a day: (unit key, unit name, cases, most days over).
+#[derive(Clone, Debug, Serialize)]
+pub struct OverdueLine {
+    pub unit_key: String,
+    pub unit_name: String,
+    pub case_id: i64,
+    pub procedure: String,
+    pub deadline_key: String,
+    pub due: String,
+    pub days_overdue: i64,
+}
+
+pub async fn overdue(db: &Db, who: &Principal, on: NaiveDate) -> StoreResult<Vec<OverdueLine>> {
+    let rows = sqlx::query(
+        "SELECT u.key, u.name, d.case_id, c.procedure, d.key, d.due, d.unit_id FROM case_deadlines d \
+         JOIN units u ON u.id = d.unit_id JOIN cases c ON c.id = d.case_id \
+         WHERE d.open = 1 AND d.due < $1 ORDER BY u.id, d.due",
+    )
+    .bind(date_text(on))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter(|r| who.can_read_unit(r.get::<i64, _>(6)))
+        .map(|r| {
+            let due: String = r.get(5);
+            let days = NaiveDate::parse_from_str(&due, "%Y-%m-%d")
+                .map(|d| (on - d).num_days())
+                .unwrap_or(0);
+            OverdueLine {
+                unit_key: r.get(0),
+                unit_name: r.get(1),
+                case_id: r.get(2),
+                procedure: r.get(3),
+                deadline_key: r.get(4),
+                due,
+                days_overdue: days,
+            }
+        })
+        .collect())
+}
+
+async fn accountability_of(db: &Db, case_id: i64) -> StoreResult<Vec<AccountabilityRow>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.case_id, u.key, a.opened_by, a.person, a.failure, a.decision, a.decided_on \
+         FROM accountability a JOIN units u ON u.id = a.unit_id WHERE a.case_id = $1 ORDER BY a.id",
+    )
+    .bind(case_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AccountabilityRow {
+            id: r.get(0),
+            case_id: r.get(1),
+            unit_key: r.get(2),
+            opened_by: r.get(3),
+            person: r.get(4),
+            failure: r.get(5),
+            decision: r.get(6),
+            decided_on: r.get(7),
+        })
+        .collect())
+}
+
+/// Record fault accountability on an overdue case: supervisors of the case's unit only, and
+/// only once a deadline of the case has been missed.
+pub async fn open_accountability(
+    db: &Db,
+    who: &Principal,
+    case_id: i64,
+    person: &str,
+    failure: &str,
+    decision: &str,
+    decided_on: NaiveDate,
+) -> StoreResult<i64> {
+    let stored = load(db, case_id).await?;
+    let supervises = (who.has_role(Role::Supervisor) || who.has_role(Role::Administrator))
+        && who.can_write_unit(stored.unit_id);
+    if !supervises {
+        return Err(StoreError::Forbidden);
+    }
+    for (field, value) in [
+        ("person", person),
+        ("failure", failure),
+        ("decision", decision),
+    ] {
+        if value.trim().is_empty() || value.chars().count() > 2000 {
+            return Err(StoreError::invalid(
+                field,
+                "须填写(不超过 2000 字)",
+                "required (at most 2000 characters)",
+            ));
+        }
+    }
+    let missed = stored.state.history.iter().any(|_| true)
+        && fazhi_procedure::deadlines(set(), &stored.state, decided_on)
+            .iter()
+            .any(|d| matches!(d.status.as_str(), "overdue" | "closed_late"));
+    if !missed {
+        return Err(StoreError::invalid(
+            "case",
+            "该案件没有逾期的期限,不能启动过错责任追究",
+            "no deadline of this case was missed: fault accountability needs an overdue case",
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO accountability (case_id, unit_id, opened_by, person, failure, decision, decided_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(stored.unit_id)
+    .bind(who.actor())
+    .bind(person.trim())
+    .bind(failure.trim())
+    .bind(decision.trim())
+    .bind(date_text(decided_on))
+    .bind(crate::now_text())
+    .fetch_one(tx.conn())
+    .await?
+    .get(0);
+    tx.audit(
+        AuditEntry::new(&who.actor(), "accountability.open", "accountability", id)
+            .unit(&stored.unit_key)
+            .after(serde_json::json!({ "case": case_id, "person": person, "failure": failure, "decision": decision, "decided_on": decided_on })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Counts per procedure for the public portal: received, closed, closed on time, per month.
+/// No personal data and no case detail: only numbers.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublicStat {
+    pub procedure: String,
+    pub month: String,
+    pub unit_name: String,
+    pub received: i64,
+    pub closed: i64,
+    pub closed_on_time: i64,
+}
+
+pub async fn public_stats(db: &Db) -> StoreResult<Vec<PublicStat>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.procedure, c.opened_on, c.closed_on, u.name, c.state FROM cases c JOIN units u ON u.id = c.unit_id ORDER BY c.opened_on",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut map: BTreeMap<(String, String, String), PublicStat> = BTreeMap::new();
+    for r in &rows {
+        let procedure: String = r.get(1);
+        let opened: String = r.get(2);
+        let closed: Option<String> = r.get(3);
+        let unit: String = r.get(4);
+        let month = opened.get(..7).unwrap_or_default().to_string();
+        let e = map
+            .entry((procedure.clone(), month.clone(), unit.clone()))
+            .or_insert(PublicStat {
+                procedure,
+                month,
+                unit_name: unit,
+                received: 0,
+                closed: 0,
+                closed_on_time: 0,
+            });
+        e.received += 1;
+        if let Some(c) = closed {
+            e.closed += 1;
+            let state: Option<CaseState> = serde_json::from_str(&r.get::<String, _>(5)).ok();
+            let late = state.is_some_and(|s| {
+                let on = NaiveDate::parse_from_str(&c, "%Y-%m-%d").unwrap_or(s.opened_on);
+                fazhi_procedure::deadlines(set(), &s, on)
+                    .iter()
+                    .any(|d| d.status == "closed_late")
+            });
+            if !late {
+                e.closed_on_time += 1;
+            }
+        }
+    }
+    Ok(map.into_values().collect())
+}

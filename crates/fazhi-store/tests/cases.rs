@@ -1,0 +1,365 @@
+//! Cases on both backends: version choice by date, extension once, gates, unit-scoped access,
+//! personal data kept apart and its reads audited, linked cases, the sweep raising each alert
+//! once, and fault accountability.
+
+use chrono::NaiveDate;
+use fazhi_store::access::{AdminHandle, Role, RoleGrant};
+use fazhi_store::audit::{self, AuditQuery};
+use fazhi_store::cases::{self, CaseFilter};
+use fazhi_store::testing::fresh_databases;
+use fazhi_store::{accounts, directory, Db, Principal, StoreError};
+use std::collections::BTreeMap;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn person(db: &Db, username: &str, unit: &str, role: Role) -> Principal {
+    accounts::create_user(
+        db,
+        &AdminHandle::command_line("test"),
+        accounts::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password: "correct horse battery".into(),
+            unit_key: unit.into(),
+            grants: vec![RoleGrant { role, scope: None }],
+        },
+    )
+    .await
+    .unwrap();
+    accounts::login(db, username, "correct horse battery", "127.0.0.1")
+        .await
+        .unwrap()
+        .principal
+}
+
+async fn setup(db: &Db) -> (Principal, Principal, Principal, Principal) {
+    directory::import(
+        db,
+        &AdminHandle::command_line("test"),
+        &fazhi_org::Directory::bundled_bazhong_2008(),
+    )
+    .await
+    .unwrap();
+    (
+        person(db, "go", "general-office", Role::Officer).await,
+        person(db, "pb", "petition-bureau", Role::Officer).await,
+        person(db, "sup", "legal-affairs-office", Role::Supervisor).await,
+        person(db, "aud", "audit-bureau", Role::Auditor).await,
+    )
+}
+
+fn disclosure(name: &str) -> BTreeMap<String, String> {
+    fields(&[
+        ("channel", "in_person"),
+        ("applicant_name", name),
+        ("applicant_contact", "13800000000"),
+        ("information_sought", "2019年度部门预算"),
+    ])
+}
+
+#[tokio::test]
+async fn a_disclosure_request_runs_by_the_law_of_its_date() {
+    for t in fresh_databases("case_disclosure").await {
+        let db = t.open().await;
+        let (go, pb, sup, aud) = setup(&db).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        // Version by date: 15 working days under the 2007 regulation, 20 under the 2019 one.
+        let old = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2018-03-01"),
+            disclosure("张三"),
+        )
+        .await
+        .unwrap();
+        let new = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2020-03-02"),
+            disclosure("李四"),
+        )
+        .await
+        .unwrap();
+        let due = |v: &cases::CaseView| v.deadlines[0].due.unwrap().to_string();
+        assert_eq!(
+            due(&cases::view(&db, &go, old, d("2018-03-01")).await.unwrap()),
+            "2018-03-22",
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            due(&cases::view(&db, &go, new, d("2020-03-02")).await.unwrap()),
+            "2020-03-30",
+            "{}",
+            t.label
+        );
+
+        // Another unit's officer can neither see nor act.
+        assert!(matches!(
+            cases::view(&db, &pb, new, d("2020-03-02")).await,
+            Err(StoreError::Forbidden)
+        ));
+        let ext = fields(&[("approver", "王主任"), ("reason", "需调取档案")]);
+        assert!(
+            matches!(
+                cases::act(&db, &pb, new, "extend", d("2020-03-20"), ext.clone(), None).await,
+                Err(StoreError::Forbidden)
+            ),
+            "{}",
+            t.label
+        );
+        // Extension: the due date moves by 20 working days, and only once.
+        cases::act(&db, &go, new, "extend", d("2020-03-20"), ext.clone(), None)
+            .await
+            .unwrap();
+        let v = cases::view(&db, &go, new, d("2020-03-20")).await.unwrap();
+        // 20 more working days after 2020-03-30: Qingming (04-04..06) is skipped, and Sunday
+        // 2020-04-26 counts (a make-up working day for May Day), so the 20th is 04-27.
+        assert_eq!(due(&v), "2020-04-27", "{}", t.label);
+        assert!(
+            v.deadlines[0].explanation_en.contains("extension")
+                || v.deadlines[0].explanation_en.contains("extended")
+        );
+        let again = cases::act(&db, &go, new, "extend", d("2020-03-21"), ext, None).await;
+        assert!(
+            matches!(again, Err(StoreError::Refused { .. })),
+            "{}: {again:?}",
+            t.label
+        );
+        // Gate: a refusal needs its legal ground; nothing changes when refused.
+        let refuse = fields(&[("reply_type", "refuse")]);
+        let r = cases::act(&db, &go, new, "reply", d("2020-04-01"), refuse, None).await;
+        assert!(
+            matches!(r, Err(StoreError::Refused { .. })),
+            "{}: {r:?}",
+            t.label
+        );
+        assert_eq!(
+            cases::view(&db, &go, new, d("2020-04-01"))
+                .await
+                .unwrap()
+                .summary
+                .step,
+            "received"
+        );
+        let ok = fields(&[
+            ("reply_type", "refuse"),
+            ("legal_ground", "条例第十四条:涉及国家秘密"),
+        ]);
+        cases::act(&db, &go, new, "reply", d("2020-04-01"), ok, None)
+            .await
+            .unwrap();
+        let v = cases::view(&db, &sup, new, d("2020-05-01")).await.unwrap();
+        assert!(v.summary.closed_on.is_some(), "{}", t.label);
+        assert_eq!(v.deadlines[0].status, "closed_on_time");
+
+        // Personal data: stored apart, shown to the handling unit and supervisors, never to an
+        // auditor, and each read is on the audit trail.
+        let raw: String = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+            .bind(new)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert!(
+            !raw.contains("李四") && !raw.contains("13800000000"),
+            "{}: the case row holds no personal data",
+            t.label
+        );
+        assert_eq!(v.personal.as_ref().unwrap()["applicant_name"], "李四");
+        let by_auditor = cases::view(&db, &aud, new, d("2020-05-01")).await.unwrap();
+        assert!(by_auditor.personal.is_none(), "{}", t.label);
+        let reads = audit::list(
+            &db,
+            &AuditQuery {
+                entity: Some("case".into()),
+                entity_id: Some(new.to_string()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            reads
+                .iter()
+                .any(|e| e.action == "personal.read" && e.actor.starts_with("sup")),
+            "{}",
+            t.label
+        );
+        assert!(
+            reads
+                .iter()
+                .all(|e| !e.after_json.as_deref().unwrap_or("").contains("李四")),
+            "{}: the trail holds no names",
+            t.label
+        );
+        assert!(audit::verify(&db).await.unwrap().is_intact());
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn a_petition_referred_to_reconsideration_opens_the_linked_case() {
+    for t in fresh_databases("case_link").await {
+        let db = t.open().await;
+        let (_, pb, _, _) = setup(&db).await;
+        let unit = pb.write_unit(&db, "petition-bureau").await.unwrap();
+        let f = fields(&[
+            ("channel", "letter"),
+            ("petitioner_name", "王五"),
+            ("matter", "对拆迁补偿决定不服"),
+        ]);
+        let id = cases::open_case(&db, &unit, &pb, "petition", d("2024-03-04"), f)
+            .await
+            .unwrap();
+        let out = cases::act(
+            &db,
+            &pb,
+            id,
+            "refer",
+            d("2024-03-08"),
+            fields(&[("referred_to", "reconsideration")]),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.linked.len(), 1, "{}", t.label);
+        let linked = cases::view(&db, &pb, out.linked[0], d("2024-03-08"))
+            .await
+            .unwrap();
+        assert_eq!(linked.summary.procedure, "reconsideration");
+        assert_eq!(linked.links[0].case_id, id);
+        assert_eq!(
+            linked
+                .personal
+                .unwrap()
+                .get("applicant_name")
+                .map(String::as_str),
+            Some("王五"),
+            "{}: the petitioner carries over",
+            t.label
+        );
+        let from = cases::view(&db, &pb, id, d("2024-03-08")).await.unwrap();
+        assert_eq!(from.links[0].direction, "to");
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_raises_each_alert_once_and_supervisors_hold_people_accountable() {
+    for t in fresh_databases("case_sweep").await {
+        let db = t.open().await;
+        let (go, _, sup, _) = setup(&db).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        let a = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2024-03-01"),
+            disclosure("甲"),
+        )
+        .await
+        .unwrap();
+        let b = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2024-03-20"),
+            disclosure("乙"),
+        )
+        .await
+        .unwrap();
+        // a is due 2024-03-29, b 2024-04-18 (Qingming 04-04..06, make-up Sunday 04-07).
+        let on = d("2024-04-15");
+        let r = cases::sweep(&db, on, "p1", "test").await.unwrap();
+        assert_eq!(
+            (r.ran, r.warnings, r.alarms),
+            (true, 1, 1),
+            "{}: {r:?}",
+            t.label
+        );
+        let again = cases::sweep(&db, on, "p1", "test").await.unwrap();
+        assert!(!again.ran, "{}: the same period is swept once", t.label);
+        let other = cases::sweep(&db, on, "p2", "test").await.unwrap();
+        assert_eq!(
+            (other.warnings, other.alarms),
+            (0, 0),
+            "{}: nothing is raised twice",
+            t.label
+        );
+        let warnings = cases::alerts_for(&db, &go).await.unwrap();
+        assert!(
+            warnings.iter().all(|x| x.kind == "warning") && warnings.len() == 1,
+            "{}: {warnings:?}",
+            t.label
+        );
+        assert_eq!(warnings[0].case_id, b);
+        let alarms = cases::alerts_for(&db, &sup).await.unwrap();
+        assert!(
+            alarms.iter().any(|x| x.kind == "alarm" && x.case_id == a),
+            "{}",
+            t.label
+        );
+        let overdue = cases::overdue(&db, &sup, on).await.unwrap();
+        assert_eq!(
+            (overdue.len(), overdue[0].case_id, overdue[0].days_overdue),
+            (1, a, 17),
+            "{}",
+            t.label
+        );
+        let listed = cases::list(
+            &db,
+            &sup,
+            &CaseFilter {
+                status: Some("overdue".into()),
+                ..Default::default()
+            },
+            on,
+        )
+        .await
+        .unwrap();
+        assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a]);
+        // Accountability: the officer may not open it; the supervisor may, on the overdue case only.
+        assert!(matches!(
+            cases::open_accountability(&db, &go, a, "李干事", "逾期未答复", "通报批评", on).await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(
+            cases::open_accountability(&db, &sup, b, "李干事", "x", "y", on)
+                .await
+                .is_err(),
+            "{}: b is not overdue",
+            t.label
+        );
+        cases::open_accountability(&db, &sup, a, "李干事", "逾期未答复", "通报批评", on)
+            .await
+            .unwrap();
+        assert_eq!(
+            cases::view(&db, &sup, a, on)
+                .await
+                .unwrap()
+                .accountability
+                .len(),
+            1
+        );
+        db.close().await;
+        t.remove().await;
+    }
+}
