@@ -15,15 +15,24 @@ pub struct CliError {
 impl CliError {
     /// Bad input from the user: exit code 2, nothing was changed.
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { exit: 2, message: message.into() }
+        Self {
+            exit: 2,
+            message: message.into(),
+        }
     }
     /// A well-formed request with a negative answer: exit code 1.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { exit: 1, message: message.into() }
+        Self {
+            exit: 1,
+            message: message.into(),
+        }
     }
     /// The system failed (database, file system): exit code 3.
     pub fn failure(message: impl Into<String>) -> Self {
-        Self { exit: 3, message: message.into() }
+        Self {
+            exit: 3,
+            message: message.into(),
+        }
     }
 }
 
