@@ -137,6 +137,70 @@ struct PortalPage {
     units: Vec<UnitRow>,
     profiles: Vec<PublicProfile>,
     plans: Vec<PlanSummary>,
+    stats: Vec<fazhi_store::cases::PublicStat>,
+    guide: Vec<GuideEntry>,
+}
+
+impl PortalPage {
+    fn proc_name(&self, id: &str) -> String {
+        crate::case_pages::procedure_name(&self.t, id)
+    }
+}
+
+/// What the public should know before filing: each procedure's time limits in force today,
+/// with the law and article that set them.
+pub struct GuideEntry {
+    pub procedure: String,
+    pub limits: Vec<String>,
+}
+
+fn guide(t: &Tr) -> Vec<GuideEntry> {
+    let set = fazhi_procedure::ProcedureSet::bundled();
+    let today = crate::plan_pages::today_cst();
+    [
+        "disclosure_request",
+        "petition",
+        "reconsideration",
+        "licensing",
+    ]
+    .iter()
+    .filter_map(|id| set.get(id))
+    .map(|p| GuideEntry {
+        procedure: if t.is_en() {
+            p.name_en.clone()
+        } else {
+            p.name_zh.clone()
+        },
+        limits: p
+            .deadlines
+            .iter()
+            .filter_map(|d| {
+                let rule = set.rules().get(&d.rule)?;
+                let v = rule.version_on(today)?;
+                let period = v.period?;
+                Some(if t.is_en() {
+                    format!(
+                        "{}: {} {} ({} {})",
+                        rule.title_en,
+                        period.length,
+                        period.unit.en(),
+                        v.law_en,
+                        v.article_en
+                    )
+                } else {
+                    format!(
+                        "{}:{}{}({}{})",
+                        rule.title,
+                        period.length,
+                        period.unit.zh(),
+                        v.law,
+                        v.article
+                    )
+                })
+            })
+            .collect(),
+    })
+    .collect()
 }
 
 async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth) -> Response {
@@ -146,18 +210,21 @@ async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth
             directory::list_units(&state.db).await?,
             profile::list_public(&state.db).await?,
             plan_summaries(&state.db).await?,
+            fazhi_store::cases::public_stats(&state.db).await?,
         ))
     }
     .await;
     match loaded {
-        Ok((units, profiles, plans)) => render(
+        Ok((units, profiles, plans, stats)) => render(
             &PortalPage {
+                guide: guide(&t),
                 t,
                 user,
                 path: "/".into(),
                 units,
                 profiles,
                 plans,
+                stats,
             },
             StatusCode::OK,
         ),

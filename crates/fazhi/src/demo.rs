@@ -120,7 +120,144 @@ pub async fn load(db: &Db) -> StoreResult<()> {
             profile::update(db, &handle, &p).await?;
         }
     }
-    load_seed_plan(db, &admin).await
+    load_seed_plan(db, &admin).await?;
+    load_demo_cases(db).await
+}
+
+/// A few cases of each kind, dated in 2026 so their deadlines fall within the calendar's years.
+/// The parties' names and numbers are invented; `no_personal_data_reaches_a_public_page`
+/// (tests/plans.rs) checks that none of them is ever shown to the public.
+async fn load_demo_cases(db: &Db) -> StoreResult<()> {
+    let any = fazhi_store::cases::list(
+        db,
+        &demo_principal(db, "fazhiban").await?,
+        &Default::default(),
+        date("2026-11-27"),
+    )
+    .await?;
+    if !any.is_empty() {
+        return Ok(());
+    }
+    let go = demo_principal(db, "bangongshi").await?;
+    let pb = demo_principal(db, "xinfang").await?;
+    let fields = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let go_unit = go.write_unit(db, "general-office").await?;
+    let pb_unit = pb.write_unit(db, "petition-bureau").await?;
+    use fazhi_store::cases::{act, open_case};
+    // Replied on time.
+    let a = open_case(
+        db,
+        &go_unit,
+        &go,
+        "disclosure_request",
+        date("2026-09-07"),
+        fields(&[
+            ("channel", "online"),
+            ("applicant_name", "陈明"),
+            ("applicant_contact", "13980001234"),
+            ("information_sought", "2025年度市级部门预算执行情况"),
+        ]),
+    )
+    .await?;
+    act(
+        db,
+        &go,
+        a,
+        "reply",
+        date("2026-09-25"),
+        fields(&[("reply_type", "disclose")]),
+        None,
+    )
+    .await?;
+    // Open, extended, due in December.
+    let b = open_case(
+        db,
+        &go_unit,
+        &go,
+        "disclosure_request",
+        date("2026-10-19"),
+        fields(&[
+            ("channel", "post"),
+            ("applicant_name", "刘芳"),
+            ("applicant_contact", "13880005678"),
+            ("information_sought", "旧城改造项目征收补偿方案"),
+        ]),
+    )
+    .await?;
+    act(
+        db,
+        &go,
+        b,
+        "extend",
+        date("2026-11-13"),
+        fields(&[("approver", "办公室主任"), ("reason", "需征求第三方意见")]),
+        None,
+    )
+    .await?;
+    // Received a month ago and not answered: overdue.
+    open_case(
+        db,
+        &go_unit,
+        &go,
+        "disclosure_request",
+        date("2026-10-26"),
+        fields(&[
+            ("channel", "in_person"),
+            ("applicant_name", "赵强"),
+            ("information_sought", "城区停车收费标准依据"),
+        ]),
+    )
+    .await?;
+    // A petition accepted and being handled.
+    let p = open_case(
+        db,
+        &pb_unit,
+        &pb,
+        "petition",
+        date("2026-10-12"),
+        fields(&[
+            ("channel", "letter"),
+            ("petitioner_name", "刘芳"),
+            ("petitioner_contact", "13880005678"),
+            ("matter", "反映小区噪声扰民"),
+        ]),
+    )
+    .await?;
+    act(db, &pb, p, "accept", date("2026-10-20"), fields(&[]), None).await?;
+    // A petition that belongs to reconsideration: referred, which opens the linked case.
+    let q = open_case(
+        db,
+        &pb_unit,
+        &pb,
+        "petition",
+        date("2026-11-02"),
+        fields(&[
+            ("channel", "visit"),
+            ("petitioner_name", "巴中市恒达建材有限公司"),
+            ("matter", "不服市场监管部门罚款决定"),
+        ]),
+    )
+    .await?;
+    act(
+        db,
+        &pb,
+        q,
+        "refer",
+        date("2026-11-06"),
+        fields(&[("referred_to", "reconsideration")]),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+fn date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
 }
 
 /// The founding notice, shipped in data/ as the demo plan and a test fixture.

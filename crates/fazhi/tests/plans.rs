@@ -222,3 +222,94 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     out
 }
+
+/// The demo's petitioners and applicants never reach a public page or a public download, while
+/// the handling unit does see them (so the scan is looking for names that exist).
+#[test]
+fn no_personal_data_reaches_a_public_page() {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_public");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
+        .env("FAZHI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(a) = line.strip_prefix("fazhi listening on ") {
+            break a.to_string();
+        }
+    };
+    // Names and numbers the demo gives its parties (crates/fazhi/src/demo.rs DEMO_PERSONAL).
+    let personal = [
+        "陈明",
+        "13980001234",
+        "刘芳",
+        "13880005678",
+        "赵强",
+        "巴中市恒达建材有限公司",
+    ];
+    let public = [
+        "/",
+        "/?lang=en",
+        "/login",
+        "/api/v1/units",
+        "/api/v1/plans",
+        "/api/v1/procedures",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/static/app.css",
+    ];
+    for path in public {
+        let body = ureq::get(&format!("{base}{path}"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        for p in personal {
+            assert!(!body.contains(p), "{path} shows personal data {p}");
+        }
+    }
+    let portal = ureq::get(&format!("{base}/"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        portal.contains("依申请办理情况统计"),
+        "the portal shows case statistics"
+    );
+    // The handling unit sees its applicant.
+    let agent = ureq::AgentBuilder::new().build();
+    agent
+        .post(&format!("{base}/api/v1/session"))
+        .send_json(ureq::json!({"username": "bangongshi", "password": "fazhi-demo-2008"}))
+        .unwrap();
+    let cases: serde_json::Value = agent
+        .get(&format!("{base}/api/v1/cases?procedure=disclosure_request"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let seen: String = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            agent
+                .get(&format!("{base}/cases/{}", c["id"]))
+                .call()
+                .unwrap()
+                .into_string()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        seen.contains("陈明"),
+        "the handling officer sees the applicant"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -357,3 +357,98 @@ async fn sigterm_shuts_down_gracefully() {
     assert!(status.success(), "exit status {status}");
     t.remove().await;
 }
+
+/// Two `fazhi serve` processes share one PostgreSQL database: their scheduled sweeps raise each
+/// alarm once, and only one of them sweeps a given period.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_on_postgres_raise_each_alarm_once() {
+    let Ok(admin_url) = std::env::var("FAZHI_TEST_PG") else {
+        return; // PostgreSQL runs only when FAZHI_TEST_PG is set (CI sets it)
+    };
+    let t = fazhi_store::testing::fresh_postgres(&admin_url, "two_nodes").await;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "org",
+        "import",
+        "--db",
+        &t.url,
+        &format!("{root}/data/orgs/bazhong-2008.toml"),
+    ]);
+    for (unit, on) in [
+        ("市政府办公室", "2024-03-01"),
+        ("市财政局", "2024-04-01"),
+        ("市教育局", "2024-05-06"),
+    ] {
+        run(&[
+            "case",
+            "open",
+            "disclosure_request",
+            "--db",
+            &t.url,
+            "--unit",
+            unit,
+            "--on",
+            on,
+            "--field",
+            "channel=online",
+            "--field",
+            "applicant_name=测试申请人",
+        ]);
+    }
+    let start = || {
+        Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db", &t.url])
+            .env("FAZHI_SWEEP_SECONDS", "1")
+            .env("FAZHI_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (start(), start());
+    let db = fazhi_store::Db::connect(&t.url).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count("SELECT COUNT(*) FROM alerts").await < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3)); // both processes sweep several more times
+    for c in [&mut a, &mut b] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    assert_eq!(
+        count("SELECT COUNT(*) FROM alerts WHERE kind = 'alarm'").await,
+        3,
+        "each overdue case raised once"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM (SELECT case_id, deadline_key, due, kind FROM alerts GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1) x").await,
+        0
+    );
+    let runs = count("SELECT COUNT(*) FROM sweep_runs WHERE period LIKE 'auto %'").await;
+    assert!(
+        (1..=2).contains(&runs),
+        "one sweep per hour-long period (two if the hour turned): {runs}"
+    );
+    let report = fazhi_store::audit::verify(&db).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    db.close().await;
+    t.remove().await;
+}
