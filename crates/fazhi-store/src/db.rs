@@ -64,6 +64,21 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at
+/// checkpoints only, which still survives a killed process but may lose the last commits on
+/// power loss. A deployment on a battery-backed disk may choose NORMAL for throughput.
+fn sqlite_synchronous() -> StoreResult<&'static str> {
+    match std::env::var("FAZHI_SQLITE_SYNCHRONOUS").as_deref() {
+        Err(_) | Ok("FULL") | Ok("full") => Ok("FULL"),
+        Ok("NORMAL") | Ok("normal") => Ok("NORMAL"),
+        Ok(other) => Err(StoreError::invalid(
+            "FAZHI_SQLITE_SYNCHRONOUS",
+            format!("取值应为 FULL 或 NORMAL,而不是 {other}"),
+            format!("must be FULL or NORMAL, not {other}"),
+        )),
+    }
+}
+
 impl Db {
     /// Connect to `url`: `sqlite://PATH` (created on first use) or `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Db> {
@@ -86,17 +101,21 @@ impl Db {
             url.to_string()
         };
         let max = if backend == Backend::Sqlite { 8 } else { 10 };
+        let synchronous = sqlite_synchronous()?;
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // FULL: the WAL is fsynced at every commit, so an acknowledged write
-                        // survives power loss as well as a killed process.
+                        // FULL (the default): the WAL is fsynced at every commit, so an
+                        // acknowledged write survives power loss as well as a killed process.
                         conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                            format!(
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; \
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+                            )
+                            .as_str(),
                         )
                         .await?;
                     }
