@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_cases.sql"),
         postgres: include_str!("../migrations/postgres/0004_cases.sql"),
     },
+    Migration {
+        version: 5,
+        name: "penalties",
+        sqlite: include_str!("../migrations/sqlite/0005_penalties.sql"),
+        postgres: include_str!("../migrations/postgres/0005_penalties.sql"),
+    },
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

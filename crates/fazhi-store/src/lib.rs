@@ -20,6 +20,7 @@ pub mod cases;
 mod db;
 pub mod directory;
 mod error;
+pub mod penalties;
 pub mod plans;
 pub mod profile;
 #[doc(hidden)]
