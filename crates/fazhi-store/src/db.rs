@@ -68,6 +68,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_penalties.sql"),
         postgres: include_str!("../migrations/postgres/0005_penalties.sql"),
     },
+    Migration {
+        version: 6,
+        name: "feeds",
+        sqlite: include_str!("../migrations/sqlite/0006_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0006_feeds.sql"),
+    },
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

@@ -20,6 +20,7 @@ pub mod cases;
 mod db;
 pub mod directory;
 mod error;
+pub mod feeds;
 pub mod penalties;
 pub mod plans;
 pub mod profile;

@@ -130,6 +130,8 @@ mod tests {
             include_str!("../templates/case_new.html"),
             include_str!("../templates/overdue.html"),
             include_str!("../templates/fields.html"),
+            include_str!("../templates/leader.html"),
+            include_str!("../templates/feed.html"),
         ];
         for src in templates {
             for part in src.split("t.t(\"").skip(1) {

@@ -8,8 +8,11 @@ pub mod api;
 pub mod api_cases;
 pub mod auth;
 pub mod case_pages;
+pub mod charts;
 pub mod error;
+pub mod feed_pages;
 pub mod i18n;
+pub mod leader_pages;
 pub mod pages;
 pub mod plan_pages;
 
@@ -51,6 +54,9 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(plan_pages::router())
         .merge(case_pages::router())
+        .merge(charts::router())
+        .merge(leader_pages::router())
+        .merge(feed_pages::router())
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

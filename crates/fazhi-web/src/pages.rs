@@ -48,6 +48,8 @@ pub struct UserView {
     pub display_name: String,
     pub unit_name: String,
     pub csrf: String,
+    /// Supervisors, auditors and administrators: they get the leader's view.
+    pub overseer: bool,
 }
 
 impl UserView {
@@ -56,6 +58,7 @@ impl UserView {
             display_name: auth.principal.display_name.clone(),
             unit_name: auth.principal.unit_name.clone(),
             csrf: auth.csrf.clone().unwrap_or_default(),
+            overseer: auth.principal.auditor().is_ok(),
         }
     }
 }
@@ -405,6 +408,8 @@ struct HomePage {
     alerts: Vec<fazhi_store::cases::AlertRow>,
     /// Open cases I may act on, soonest deadline first.
     open_cases: Vec<fazhi_store::cases::CaseSummary>,
+    /// Whether I hold a live calendar-feed token.
+    feed_live: bool,
 }
 
 impl HomePage {
@@ -424,7 +429,7 @@ pub struct PlanSummary {
     pub due_soon: usize,
 }
 
-pub(crate) async fn plan_summaries(db: &fazhi_store::Db) -> Result<Vec<PlanSummary>, StoreError> {
+pub async fn plan_summaries(db: &fazhi_store::Db) -> Result<Vec<PlanSummary>, StoreError> {
     use fazhi_store::plans::{self, Timing};
     let today = crate::plan_pages::today_cst();
     let mut out = Vec::new();
@@ -551,6 +556,7 @@ async fn build_home(
             };
             fazhi_store::cases::list(db, p, &f, crate::plan_pages::today_cst()).await?
         },
+        feed_live: fazhi_store::feeds::has_live(db, p).await?,
     })
 }
 

@@ -1,0 +1,125 @@
+//! The workbench beyond plans: charts in both languages, the leader's view, and private
+//! calendar feeds that can be revoked — against the real binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
+
+fn start() -> (Child, String) {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_workbench");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
+        .env("FAZHI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(a) = line.strip_prefix("fazhi listening on ") {
+            break a.to_string();
+        }
+    };
+    (child, base)
+}
+
+fn login(base: &str, user: &str) -> ureq::Agent {
+    let a = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(0)
+        .build();
+    a.post(&format!("{base}/api/v1/session"))
+        .send_json(ureq::json!({"username": user, "password": "fazhi-demo-2008"}))
+        .unwrap();
+    a
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn charts_leader_view_and_calendar_feeds() {
+    let (mut child, base) = start();
+    // Charts: SVG with the title in the page's language.
+    let zh = ureq::get(&format!("{base}/charts/volume.svg"))
+        .call()
+        .unwrap();
+    assert_eq!(zh.content_type(), "image/svg+xml");
+    let zh = zh.into_string().unwrap();
+    assert!(
+        zh.contains("<svg") && zh.contains("各程序每月收件量") && zh.contains("政府信息公开申请")
+    );
+    let en = ureq::get(&format!("{base}/charts/on-time.svg?lang=en"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(en.contains("On-time rate per unit"));
+    let plan = ureq::get(&format!("{base}/charts/plan/1.svg"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(plan.contains("工作安排事项完成情况"));
+
+    // The leader's view is for overseers.
+    let sup = login(&base, "fazhiban");
+    let page = sup
+        .get(&format!("{base}/leader"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("按期办结率") && page.contains("市政府办公室"));
+    let officer = login(&base, "bangongshi");
+    assert!(matches!(
+        officer.get(&format!("{base}/leader")).call(),
+        Err(ureq::Error::Status(403, _))
+    ));
+
+    // A private feed: issued once, serves the unit's deadlines, stops when revoked.
+    let home = officer
+        .get(&format!("{base}/home"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let csrf = csrf_of(&home);
+    let shown = officer
+        .post(&format!("{base}/feeds"))
+        .send_form(&[("csrf", &csrf)])
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let at = shown
+        .find("/feeds/fzf_")
+        .expect("the feed address is shown");
+    let path = &shown[at..at + shown[at..].find('"').unwrap()];
+    let ics = ureq::get(&format!("{base}{path}")).call().unwrap();
+    assert!(ics.content_type().starts_with("text/calendar"));
+    let ics = ics.into_string().unwrap();
+    assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"));
+    assert!(
+        ics.contains("政府信息公开申请") && ics.contains("工作安排"),
+        "case deadlines and plan items"
+    );
+    assert!(
+        !ics.contains("刘芳") && !ics.contains("赵强"),
+        "no personal data in a feed"
+    );
+    officer
+        .post(&format!("{base}/feeds/revoke"))
+        .send_form(&[("csrf", &csrf)])
+        .unwrap();
+    assert!(matches!(
+        ureq::get(&format!("{base}{path}")).call(),
+        Err(ureq::Error::Status(404, _))
+    ));
+    let _ = child.kill();
+    let _ = child.wait();
+}
