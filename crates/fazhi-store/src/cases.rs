@@ -224,10 +224,33 @@ async fn save(
     let json = serde_json::to_string(&masked).expect("a case state serialises");
     let major = masked.fields.get("major_case").is_some_and(|v| v == "true") as i64;
     let now = crate::now_text();
+    // Deadlines as of the last action's day: only due and warn-from dates are kept, the status
+    // on any later day follows from them.
+    let as_of = state
+        .history
+        .last()
+        .map(|a| a.on)
+        .unwrap_or(state.opened_on);
+    let deadlines: Vec<(DeadlineView, bool)> = fazhi_procedure::deadlines(set(), state, as_of)
+        .into_iter()
+        .map(|d| {
+            let running = !state.closed
+                && d.due.is_some()
+                && matches!(d.status.as_str(), "on_time" | "due_soon" | "overdue");
+            (d, running)
+        })
+        .collect();
+    let running = deadlines.iter().filter(|(_, r)| *r).map(|(d, _)| d);
+    let next_due = running.clone().filter_map(|d| d.due).min().map(date_text);
+    let next_warn = running.filter_map(|d| d.warn_from).min().map(date_text);
+    let late = state
+        .closed
+        .then(|| deadlines.iter().any(|(d, _)| d.status == "closed_late") as i64);
     let id = match case_id {
         None => sqlx::query(
-            "INSERT INTO cases (procedure, version, unit_id, opened_on, step, closed_on, outcome, major, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            "INSERT INTO cases (procedure, version, unit_id, opened_on, step, closed_on, outcome, major, state, \
+             created_at, updated_at, next_due, next_warn, late) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&state.procedure)
         .bind(&state.version)
@@ -239,12 +262,16 @@ async fn save(
         .bind(major)
         .bind(&json)
         .bind(&now)
+        .bind(&next_due)
+        .bind(&next_warn)
+        .bind(late)
         .fetch_one(tx.conn())
         .await?
         .get(0),
         Some(id) => {
             sqlx::query(
-                "UPDATE cases SET step = $1, closed_on = $2, outcome = $3, major = $4, state = $5, updated_at = $6 WHERE id = $7",
+                "UPDATE cases SET step = $1, closed_on = $2, outcome = $3, major = $4, state = $5, updated_at = $6, \
+                 next_due = $7, next_warn = $8, late = $9 WHERE id = $10",
             )
             .bind(&state.step)
             .bind(state.closed_on.map(date_text))
@@ -252,6 +279,9 @@ async fn save(
             .bind(major)
             .bind(&json)
             .bind(&now)
+            .bind(&next_due)
+            .bind(&next_warn)
+            .bind(late)
             .bind(id)
             .execute(tx.conn())
             .await?;
@@ -269,33 +299,36 @@ async fn save(
         .execute(tx.conn())
         .await?;
     }
-    // Deadlines as of the last action's day: only due and warn-from dates are kept, the status
-    // on any later day follows from them.
-    let as_of = state
-        .history
-        .last()
-        .map(|a| a.on)
-        .unwrap_or(state.opened_on);
     sqlx::query("DELETE FROM case_deadlines WHERE case_id = $1")
         .bind(id)
         .execute(tx.conn())
         .await?;
-    for d in fazhi_procedure::deadlines(set(), state, as_of) {
-        let running = !state.closed
-            && d.due.is_some()
-            && matches!(d.status.as_str(), "on_time" | "due_soon" | "overdue");
-        sqlx::query(
-            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(&d.key)
-        .bind(unit_id)
-        .bind(&d.rule_id)
-        .bind(d.due.map(date_text))
-        .bind(d.warn_from.map(date_text))
-        .bind(running as i64)
-        .execute(tx.conn())
-        .await?;
+    if !deadlines.is_empty() {
+        // One statement for all of the case's deadlines: each statement costs a round trip.
+        // Placeholders are numbered in order of appearance (see the crate docs).
+        let rows: Vec<String> = (0..deadlines.len())
+            .map(|i| {
+                let b = i * 7;
+                let p: Vec<String> = (1..=7).map(|k| format!("${}", b + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (d, running) in &deadlines {
+            q = q
+                .bind(id)
+                .bind(&d.key)
+                .bind(unit_id)
+                .bind(&d.rule_id)
+                .bind(d.due.map(date_text))
+                .bind(d.warn_from.map(date_text))
+                .bind(*running as i64);
+        }
+        q.execute(tx.conn()).await?;
     }
     Ok(id)
 }
@@ -478,9 +511,7 @@ fn summary_from_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> CaseSummary {
 }
 
 const SUMMARY_SQL: &str = "SELECT c.id, c.procedure, u.key, u.name, c.step, c.opened_on, c.closed_on, c.outcome, c.major, c.unit_id, \
-     (SELECT MIN(d.due) FROM case_deadlines d WHERE d.case_id = c.id AND d.open = 1), \
-     (SELECT MIN(d.warn_from) FROM case_deadlines d WHERE d.case_id = c.id AND d.open = 1) \
-     FROM cases c JOIN units u ON u.id = c.unit_id";
+     c.next_due, c.next_warn FROM cases c JOIN units u ON u.id = c.unit_id";
 
 /// Filters for case lists.
 #[derive(Clone, Debug, Default)]
@@ -494,55 +525,47 @@ pub struct CaseFilter {
     pub limit: i64,
 }
 
-/// Cases the person may read, soonest deadline first.
+/// Cases the person may read, soonest deadline first (open before closed). Filtering, order
+/// and limit happen in the database, on the summary columns every action keeps current.
 pub async fn list(
     db: &Db,
     who: &Principal,
     f: &CaseFilter,
     today: NaiveDate,
 ) -> StoreResult<Vec<CaseSummary>> {
-    let rows = sqlx::query(&format!(
-        "{SUMMARY_SQL} WHERE ($1 = '' OR c.procedure = $1) AND ($2 = '' OR u.key = $2) ORDER BY c.id DESC"
-    ))
-    .bind(f.procedure.clone().unwrap_or_default())
-    .bind(f.unit_key.clone().unwrap_or_default())
-    .fetch_all(db.pool())
-    .await?;
-    let due_before = f.due_before.map(date_text);
-    let mut out: Vec<CaseSummary> = rows
-        .iter()
-        .filter(|r| who.can_read_unit(r.get::<i64, _>(9)))
-        .map(|r| summary_from_row(r, today))
-        .filter(|s| match f.status.as_deref() {
-            Some("open") => s.closed_on.is_none(),
-            Some("closed") => s.closed_on.is_some(),
-            Some(t @ ("overdue" | "due_soon")) => s.timing == t,
-            _ => true,
-        })
-        .filter(|s| match (&due_before, &s.next_due) {
-            (Some(b), Some(d)) => d <= b,
-            (Some(_), None) => false,
-            (None, _) => true,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (
-            a.closed_on.is_some(),
-            a.next_due.is_none(),
-            &a.next_due,
-            std::cmp::Reverse(a.id),
-        )
-            .cmp(&(
-                b.closed_on.is_some(),
-                b.next_due.is_none(),
-                &b.next_due,
-                std::cmp::Reverse(b.id),
-            ))
-    });
-    if f.limit > 0 {
-        out.truncate(f.limit as usize);
+    let today_s = date_text(today);
+    let mut sql =
+        format!("{SUMMARY_SQL} WHERE ($1 = '' OR c.procedure = $1) AND ($2 = '' OR u.key = $2)");
+    match who.readable_units() {
+        crate::access::UnitSet::All => {}
+        crate::access::UnitSet::None => return Ok(Vec::new()),
+        // Unit ids come from the database, never from the request: safe to inline.
+        crate::access::UnitSet::Some(ids) => {
+            let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            sql.push_str(&format!(" AND c.unit_id IN ({})", list.join(",")));
+        }
     }
-    Ok(out)
+    sql.push_str(match f.status.as_deref() {
+        Some("open") => " AND c.closed_on IS NULL",
+        Some("closed") => " AND c.closed_on IS NOT NULL",
+        Some("overdue") => " AND c.closed_on IS NULL AND c.next_due < $3",
+        Some("due_soon") => " AND c.closed_on IS NULL AND c.next_due >= $3 AND c.next_warn <= $3",
+        _ => " AND $3 = $3",
+    });
+    sql.push_str(" AND ($4 = '' OR (c.closed_on IS NULL AND c.next_due <= $4))");
+    sql.push_str(
+        " ORDER BY CASE WHEN c.closed_on IS NULL THEN 0 ELSE 1 END, \
+         CASE WHEN c.next_due IS NULL THEN 1 ELSE 0 END, c.next_due, c.id DESC LIMIT $5",
+    );
+    let rows = sqlx::query(&sql)
+        .bind(f.procedure.clone().unwrap_or_default())
+        .bind(f.unit_key.clone().unwrap_or_default())
+        .bind(&today_s)
+        .bind(f.due_before.map(date_text).unwrap_or_default())
+        .bind(if f.limit > 0 { f.limit } else { i64::MAX })
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.iter().map(|r| summary_from_row(r, today)).collect())
 }
 
 /// A case as the person may see it. Reading personal values is recorded on the audit trail.
@@ -880,42 +903,28 @@ pub struct PublicStat {
 }
 
 pub async fn public_stats(db: &Db) -> StoreResult<Vec<PublicStat>> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.procedure, c.opened_on, c.closed_on, u.name, c.state FROM cases c JOIN units u ON u.id = c.unit_id ORDER BY c.opened_on",
-    )
+    let month = match db.backend() {
+        crate::db::Backend::Sqlite => "substr(c.opened_on, 1, 7)",
+        crate::db::Backend::Postgres => "substring(c.opened_on from 1 for 7)",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT c.procedure, {month} AS month, u.name, COUNT(*), \
+         CAST(SUM(CASE WHEN c.closed_on IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN c.closed_on IS NOT NULL AND c.late = 0 THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM cases c JOIN units u ON u.id = c.unit_id GROUP BY c.procedure, {month}, u.name, u.id \
+         ORDER BY c.procedure, month, u.id"
+    ))
     .fetch_all(db.pool())
     .await?;
-    let mut map: BTreeMap<(String, String, String), PublicStat> = BTreeMap::new();
-    for r in &rows {
-        let procedure: String = r.get(1);
-        let opened: String = r.get(2);
-        let closed: Option<String> = r.get(3);
-        let unit: String = r.get(4);
-        let month = opened.get(..7).unwrap_or_default().to_string();
-        let e = map
-            .entry((procedure.clone(), month.clone(), unit.clone()))
-            .or_insert(PublicStat {
-                procedure,
-                month,
-                unit_name: unit,
-                received: 0,
-                closed: 0,
-                closed_on_time: 0,
-            });
-        e.received += 1;
-        if let Some(c) = closed {
-            e.closed += 1;
-            let state: Option<CaseState> = serde_json::from_str(&r.get::<String, _>(5)).ok();
-            let late = state.is_some_and(|s| {
-                let on = NaiveDate::parse_from_str(&c, "%Y-%m-%d").unwrap_or(s.opened_on);
-                fazhi_procedure::deadlines(set(), &s, on)
-                    .iter()
-                    .any(|d| d.status == "closed_late")
-            });
-            if !late {
-                e.closed_on_time += 1;
-            }
-        }
-    }
-    Ok(map.into_values().collect())
+    Ok(rows
+        .iter()
+        .map(|r| PublicStat {
+            procedure: r.get(0),
+            month: r.get(1),
+            unit_name: r.get(2),
+            received: r.get(3),
+            closed: r.get(4),
+            closed_on_time: r.get(5),
+        })
+        .collect())
 }

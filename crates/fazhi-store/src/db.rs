@@ -74,6 +74,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0006_feeds.sql"),
     },
+    Migration {
+        version: 7,
+        name: "case_summary",
+        sqlite: include_str!("../migrations/sqlite/0007_case_summary.sql"),
+        postgres: include_str!("../migrations/postgres/0007_case_summary.sql"),
+    },
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

@@ -111,10 +111,11 @@ pub fn serve(args: ServeArgs) -> CliResult {
         let local = listener
             .local_addr()
             .map_err(|e| CliError::failure(e.to_string()))?;
-        println!("fazhi listening on http://{local}");
         if args.demo {
             crate::demo::print_logins();
         }
+        // The address comes last: scripts and tests wait for this line, then may stop reading.
+        println!("fazhi listening on http://{local}");
         spawn_sweeper(db.clone());
         let state = fazhi_web::AppState {
             db: db.clone(),

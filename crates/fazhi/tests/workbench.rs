@@ -23,6 +23,8 @@ fn start() -> (Child, String) {
             break a.to_string();
         }
     };
+    // Keep reading so the server never writes to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, base)
 }
 
