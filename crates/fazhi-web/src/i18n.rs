@@ -130,6 +130,13 @@ mod tests {
             include_str!("../templates/case_new.html"),
             include_str!("../templates/overdue.html"),
             include_str!("../templates/fields.html"),
+            include_str!("../templates/discretion.html"),
+            include_str!("../templates/discretion_version.html"),
+            include_str!("../templates/discretion_benchmark.html"),
+            include_str!("../templates/discretion_fact.html"),
+            include_str!("../templates/discretion_try.html"),
+            include_str!("../templates/discretion_decisions.html"),
+            include_str!("../templates/discretion_decision.html"),
             include_str!("../templates/leader.html"),
             include_str!("../templates/feed.html"),
         ];

@@ -6,9 +6,11 @@
 
 pub mod api;
 pub mod api_cases;
+pub mod api_discretion;
 pub mod auth;
 pub mod case_pages;
 pub mod charts;
+pub mod discretion_pages;
 pub mod error;
 pub mod feed_pages;
 pub mod i18n;
@@ -42,7 +44,10 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().merge(api_cases::router()).split_for_parts();
+    let (api_router, openapi) = api::router()
+        .merge(api_cases::router())
+        .merge(api_discretion::router())
+        .split_for_parts();
     let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
     Router::new()
         .merge(api_router)
@@ -54,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(plan_pages::router())
         .merge(case_pages::router())
+        .merge(discretion_pages::router())
         .merge(charts::router())
         .merge(leader_pages::router())
         .merge(feed_pages::router())

@@ -121,7 +121,8 @@ pub async fn load(db: &Db) -> StoreResult<()> {
         }
     }
     load_seed_plan(db, &admin).await?;
-    load_demo_cases(db).await
+    load_demo_cases(db).await?;
+    fazhi_store::penalties::load_demo(db).await
 }
 
 /// A few cases of each kind, dated in 2026 so their deadlines fall within the calendar's years.
