@@ -329,3 +329,13 @@ pub async fn list_scoped(
     };
     list(db, &q).await
 }
+
+/// The last sequence number of the trail: every change moves it, so it is a version of the
+/// whole database that caches of public figures can compare against (one indexed read).
+pub async fn head_seq(db: &Db) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.get::<i64, _>(0))
+        .unwrap_or(0))
+}

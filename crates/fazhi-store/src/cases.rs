@@ -18,7 +18,7 @@ use fazhi_procedure::{
 };
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What a stored case shows in place of a personal value.
 pub const PERSONAL_MARK: &str = "〔个人信息〕";
@@ -624,7 +624,7 @@ pub async fn view(
             links.push(LinkView { case_id: r.get(0), procedure: r.get(1), link: r.get(2), direction });
         }
     }
-    let alerts = alerts_where(db, "a.case_id = $1", case_id).await?;
+    let alerts = alerts_where(db, "a.case_id = $1", case_id, 1000).await?;
     let accountability = accountability_of(db, case_id).await?;
     Ok(CaseView {
         summary,
@@ -638,10 +638,11 @@ pub async fn view(
     })
 }
 
-async fn alerts_where(db: &Db, cond: &str, arg: i64) -> StoreResult<Vec<AlertRow>> {
+async fn alerts_where(db: &Db, cond: &str, arg: i64, limit: i64) -> StoreResult<Vec<AlertRow>> {
     let rows = sqlx::query(&format!(
         "SELECT a.id, a.case_id, u.key, u.name, c.procedure, a.deadline_key, a.due, a.kind, a.raised_on \
-         FROM alerts a JOIN units u ON u.id = a.unit_id JOIN cases c ON c.id = a.case_id WHERE {cond} ORDER BY a.due, a.id"
+         FROM alerts a JOIN units u ON u.id = a.unit_id JOIN cases c ON c.id = a.case_id WHERE {cond} \
+         ORDER BY a.due, a.id LIMIT {limit}"
     ))
     .bind(arg)
     .fetch_all(db.pool())
@@ -665,24 +666,31 @@ async fn alerts_where(db: &Db, cond: &str, arg: i64) -> StoreResult<Vec<AlertRow
 /// Open alerts the person should see: due-soon warnings of their own unit, and overdue
 /// alarms of the units they supervise. Alerts of closed cases are no longer shown.
 pub async fn alerts_for(db: &Db, who: &Principal) -> StoreResult<Vec<AlertRow>> {
-    let all = alerts_where(db, "c.closed_on IS NULL AND $1 = $1", 0).await?;
     let supervises = who.has_role(Role::Supervisor) || who.has_role(Role::Administrator);
-    let ids: HashMap<String, i64> = sqlx::query("SELECT key, id FROM units")
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    Ok(all
-        .into_iter()
-        .filter(|a| {
-            let unit = ids.get(&a.unit_key).copied().unwrap_or(-1);
-            match a.kind.as_str() {
-                "alarm" => supervises && who.can_read_unit(unit),
-                _ => unit == who.unit_id || (supervises && who.can_read_unit(unit)),
+    // Unit ids come from the database, never from the request: safe to inline.
+    let in_list = |ids: &std::collections::HashSet<i64>| {
+        let v: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        format!(
+            "({})",
+            if v.is_empty() {
+                "-1".to_string()
+            } else {
+                v.join(",")
             }
-        })
-        .collect())
+        )
+    };
+    let scope = match who.readable_units() {
+        crate::access::UnitSet::All => "1 = 1".to_string(),
+        crate::access::UnitSet::None => "1 = 0".to_string(),
+        crate::access::UnitSet::Some(ids) => format!("a.unit_id IN {}", in_list(ids)),
+    };
+    let cond = if supervises {
+        format!("c.closed_on IS NULL AND {scope} AND $1 = $1")
+    } else {
+        format!("c.closed_on IS NULL AND a.kind = 'warning' AND a.unit_id = $1")
+    };
+    // The hundred most urgent: a longer list is read on the overdue list instead.
+    alerts_where(db, &cond, who.unit_id, 100).await
 }
 
 /// What a sweep did.
@@ -927,4 +935,82 @@ pub async fn public_stats(db: &Db) -> StoreResult<Vec<PublicStat>> {
             closed_on_time: r.get(5),
         })
         .collect())
+}
+
+/// Fill the database with `n` generated disclosure requests and petitions spread over the
+/// units and over 2026, through the real engine, in one transaction with one audit entry.
+/// For load tests and page budgets only (`scripts/page-budget.sh`); the names are invented.
+#[doc(hidden)]
+pub async fn generate(db: &Db, n: usize) -> StoreResult<usize> {
+    let units: Vec<(i64, String)> =
+        sqlx::query("SELECT id, key FROM units WHERE parent_id IS NOT NULL ORDER BY id")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    if units.is_empty() {
+        return Err(StoreError::invalid(
+            "units",
+            "请先导入单位目录",
+            "import a directory first",
+        ));
+    }
+    let actor = Actor {
+        role: fazhi_procedure::Role::Officer,
+        relation: Relation::ResponsibleUnit,
+        name: "generator".into(),
+    };
+    let start = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
+    let mut tx = db.begin_write().await?;
+    for i in 0..n {
+        let (unit_id, _) = &units[i % units.len()];
+        let on = start + chrono::Duration::days((i * 7 % 320) as i64);
+        let (procedure, fields) = if i % 3 == 0 {
+            (
+                "petition",
+                vec![
+                    ("channel", "letter".to_string()),
+                    ("petitioner_name", format!("信访人{i}")),
+                    ("matter", "反映问题".to_string()),
+                ],
+            )
+        } else {
+            (
+                "disclosure_request",
+                vec![
+                    ("channel", "online".to_string()),
+                    ("applicant_name", format!("申请人{i}")),
+                    ("information_sought", "预算信息".to_string()),
+                ],
+            )
+        };
+        let fields = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let mut state =
+            fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
+        // Most requests get their reply; a few are still open or late.
+        if procedure == "disclosure_request" && i % 10 != 0 {
+            let reply = ActionRequest {
+                action: "reply".into(),
+                on: on + chrono::Duration::days(if i % 17 == 0 { 40 } else { 14 }),
+                actor: actor.clone(),
+                fields: [("reply_type".to_string(), "disclose".to_string())].into(),
+                corrects: None,
+            };
+            if let Ok(applied) = fazhi_procedure::apply(set(), &state, &reply) {
+                state = applied.case;
+            }
+        }
+        save(&mut tx, None, *unit_id, &state).await?;
+    }
+    tx.audit(
+        AuditEntry::new("generator", "case.generate", "case", "bulk")
+            .after(serde_json::json!({ "cases": n })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
 }

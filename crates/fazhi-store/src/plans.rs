@@ -508,16 +508,23 @@ pub async fn responsibilities(
     unit: &UnitRead,
     today: NaiveDate,
 ) -> StoreResult<Vec<ItemView>> {
-    let ids: Vec<i64> = sqlx::query("SELECT item_id FROM plan_assignments WHERE unit_id = $1")
-        .bind(unit.unit_id())
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let rows = sqlx::query(
+        "SELECT a.item_id, i.plan_id FROM plan_assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.unit_id = $1",
+    )
+    .bind(unit.unit_id())
+    .fetch_all(db.pool())
+    .await?;
+    let ids: std::collections::HashSet<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let plans: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.get(1)).collect();
+    // A handful of queries per plan, not per item: plans are few, items many.
     let mut out = Vec::new();
-    for id in ids {
-        out.push(item(db, id, today).await?);
+    for plan in plans {
+        out.extend(
+            items(db, plan, today)
+                .await?
+                .into_iter()
+                .filter(|i| ids.contains(&i.id)),
+        );
     }
     out.sort_by(|a, b| {
         (a.closed_on.is_some(), &a.deadline, a.id).cmp(&(b.closed_on.is_some(), &b.deadline, b.id))

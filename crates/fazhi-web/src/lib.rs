@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod leader_pages;
 pub mod pages;
 pub mod plan_pages;
+pub mod public_data;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub db: Db,
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Figures for the public portal, valid while the audit trail has not moved.
+    pub public_cache: std::sync::Arc<public_data::PublicCache>,
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -208,26 +208,17 @@ fn guide(t: &Tr) -> Vec<GuideEntry> {
 
 async fn portal(State(state): State<AppState>, t: Tr, MaybeAuth(auth): MaybeAuth) -> Response {
     let user = auth.as_ref().map(UserView::of);
-    let loaded = async {
-        Ok::<_, StoreError>((
-            directory::list_units(&state.db).await?,
-            profile::list_public(&state.db).await?,
-            plan_summaries(&state.db).await?,
-            fazhi_store::cases::public_stats(&state.db).await?,
-        ))
-    }
-    .await;
-    match loaded {
-        Ok((units, profiles, plans, stats)) => render(
+    match crate::public_data::public_data(&state).await {
+        Ok(d) => render(
             &PortalPage {
                 guide: guide(&t),
                 t,
                 user,
                 path: "/".into(),
-                units,
-                profiles,
-                plans,
-                stats,
+                units: d.units.clone(),
+                profiles: d.profiles.clone(),
+                plans: d.plans.clone(),
+                stats: d.stats.clone(),
             },
             StatusCode::OK,
         ),
@@ -419,6 +410,7 @@ impl HomePage {
 }
 
 /// A plan with its progress counts, for the home page and the portal.
+#[derive(Clone)]
 pub struct PlanSummary {
     pub id: i64,
     pub title: String,
@@ -489,10 +481,11 @@ async fn build_home(
         Err(StoreError::Forbidden) => None,
         Err(e) => return Err(e),
     };
-    let with_profile: std::collections::HashSet<String> = profile::list_public(db)
-        .await?
-        .into_iter()
-        .map(|pp| pp.unit_key)
+    let public = crate::public_data::public_data(state).await?;
+    let with_profile: std::collections::HashSet<&str> = public
+        .profiles
+        .iter()
+        .map(|pp| pp.unit_key.as_str())
         .collect();
     let sees_others = p.grants.iter().any(|g| g.role != Role::Officer);
     let units = if sees_others {
@@ -501,7 +494,7 @@ async fn build_home(
             .into_iter()
             .filter(|u| p.can_read_unit(u.id))
             .map(|u| UnitLine {
-                has_profile: with_profile.contains(&u.key),
+                has_profile: with_profile.contains(u.key.as_str()),
                 key: u.key,
                 name: if t.is_en() { u.name_en } else { u.name },
                 kind: u.kind,
@@ -543,7 +536,7 @@ async fn build_home(
         audit,
         chain,
         users,
-        plans: plan_summaries(db).await?,
+        plans: public.plans.clone(),
         mine,
         alerts: fazhi_store::cases::alerts_for(db, p).await?,
         open_cases: {

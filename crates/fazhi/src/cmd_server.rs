@@ -120,6 +120,7 @@ pub fn serve(args: ServeArgs) -> CliResult {
         let state = fazhi_web::AppState {
             db: db.clone(),
             secure_cookies: args.secure_cookies,
+            public_cache: Default::default(),
         };
         fazhi_web::serve(state, listener)
             .await
