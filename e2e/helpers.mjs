@@ -14,7 +14,8 @@ export const DEMO_PASSWORD = 'fazhi-demo-2008';
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'fazhi-e2e-'));
-  const child = spawn(BIN, ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', `sqlite://${join(dir, 'e2e.db')}`], {
+  const db = `sqlite://${join(dir, 'e2e.db')}`;
+  const child = spawn(BIN, ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', db], {
     env: { ...process.env, FAZHI_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -30,6 +31,7 @@ export async function startServer() {
   });
   return {
     base,
+    db,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

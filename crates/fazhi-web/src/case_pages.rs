@@ -311,6 +311,30 @@ impl CasePage {
     fn field_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.field_names.get(id).map(String::as_str).unwrap_or(id)
     }
+    /// The current personal values (history copies are keyed `seq:field` and not shown again).
+    fn personal_now(&self) -> Vec<(&String, &String)> {
+        self.v
+            .personal
+            .iter()
+            .flatten()
+            .filter(|(k, _)| !k.contains(':'))
+            .collect()
+    }
+    /// A value as a person reads it: a choice's name rather than its id.
+    fn value<'a>(&'a self, field: &str, value: &'a str) -> String {
+        ProcedureSet::bundled()
+            .get(&self.v.summary.procedure)
+            .and_then(|p| p.field(field))
+            .and_then(|f| f.choices.iter().find(|c| c.id == value))
+            .map(|c| {
+                if self.t.is_en() {
+                    c.name_en.clone()
+                } else {
+                    c.name_zh.clone()
+                }
+            })
+            .unwrap_or_else(|| value.to_string())
+    }
     fn action_name(&self, id: &str) -> String {
         ProcedureSet::bundled()
             .get(&self.v.summary.procedure)
