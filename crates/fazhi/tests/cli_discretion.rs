@@ -392,3 +392,25 @@ fn import_csv_writes_checked_benchmarks() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("missing column"));
 }
+
+/// The same table as an .xlsx workbook, as agencies keep them, imports to the same benchmark.
+#[test]
+fn import_xlsx_reads_the_same_table() {
+    let d = tmp("import-xlsx");
+    let x = d.join("table.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (r, line) in TABLE.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+        let record = rdr.records().next().unwrap().unwrap();
+        for (c, cell) in record.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    wb.save(&x).unwrap();
+    let outdir = d.join("out");
+    let o = fazhi(&["discretion", "import", x.to_str().unwrap(), "--out", outdir.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = fazhi(&["discretion", "check", outdir.join("waste-individual.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+}
