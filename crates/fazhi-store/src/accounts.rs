@@ -374,3 +374,18 @@ pub async fn token_principal(db: &Db, token: &str) -> StoreResult<Option<Princip
         None => Ok(None),
     }
 }
+
+/// Record that the person opened their home page now; returns when they last did before.
+pub async fn touch_home(db: &Db, who: &Principal) -> StoreResult<Option<String>> {
+    let previous: Option<String> = sqlx::query("SELECT last_home_at FROM users WHERE id = $1")
+        .bind(who.user_id)
+        .fetch_optional(db.pool())
+        .await?
+        .and_then(|r| r.get(0));
+    sqlx::query("UPDATE users SET last_home_at = $1 WHERE id = $2")
+        .bind(crate::now_text())
+        .bind(who.user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(previous)
+}

@@ -274,6 +274,8 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub before_seq: Option<i64>,
+    /// Only entries recorded after this time (RFC 3339, as stored).
+    pub since: Option<String>,
     pub limit: i64,
 }
 
@@ -281,22 +283,23 @@ pub struct AuditQuery {
 pub async fn list(db: &Db, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
     let mut sql = format!(
         "SELECT {COLUMNS} FROM audit_log \
-         WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2) AND seq < $3"
+         WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2) AND seq < $3 AND at > $4"
     );
     let keys = q.unit_keys.clone().unwrap_or_default();
     if q.unit_keys.is_some() {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 4)).collect();
+        let marks: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 5)).collect();
         sql.push_str(&format!(" AND unit_key IN ({})", marks.join(", ")));
     }
     // Placeholders stay in ascending order of first use (see the crate docs).
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", keys.len() + 4));
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", keys.len() + 5));
     let mut query = sqlx::query(&sql)
         .bind(q.entity.clone().unwrap_or_default())
         .bind(q.entity_id.clone().unwrap_or_default())
-        .bind(q.before_seq.unwrap_or(i64::MAX));
+        .bind(q.before_seq.unwrap_or(i64::MAX))
+        .bind(q.since.clone().unwrap_or_default());
     for k in keys {
         query = query.bind(k);
     }
@@ -338,4 +341,21 @@ pub async fn head_seq(db: &Db) -> StoreResult<i64> {
         .await?
         .map(|r| r.get::<i64, _>(0))
         .unwrap_or(0))
+}
+
+/// What changed in one unit's records since a time: for "since my last visit" on a person's
+/// home page. Entries never hold personal values, so the unit's own people may read them.
+pub async fn changes_for_unit(
+    db: &Db,
+    unit: &crate::access::UnitRead,
+    since: &str,
+    limit: i64,
+) -> StoreResult<Vec<AuditRecord>> {
+    let q = AuditQuery {
+        unit_keys: Some(vec![unit.unit_key().to_string()]),
+        since: Some(since.to_string()),
+        limit,
+        ..AuditQuery::default()
+    };
+    list(db, &q).await
 }

@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_case_summary.sql"),
         postgres: include_str!("../migrations/postgres/0007_case_summary.sql"),
     },
+    Migration {
+        version: 8,
+        name: "last_seen",
+        sqlite: include_str!("../migrations/sqlite/0008_last_seen.sql"),
+        postgres: include_str!("../migrations/postgres/0008_last_seen.sql"),
+    },
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

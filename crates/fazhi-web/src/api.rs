@@ -437,6 +437,7 @@ async fn list_audit(
         entity: p.entity,
         entity_id: p.entity_id,
         before_seq: p.before_seq,
+        since: None,
         limit: p.limit.unwrap_or(100).clamp(1, 500),
     };
     Ok(Json(audit::list_scoped(&state.db, &handle, q).await?))

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/charts/on-time.svg", get(on_time))
         .route("/charts/volume.svg", get(volume))
+        .route("/charts/on-time-monthly.svg", get(on_time_monthly))
         .route("/charts/plan/{id}", get(plan_progress))
 }
 
@@ -265,6 +266,62 @@ async fn plan_progress(State(state): State<AppState>, t: Tr, Path(file): Path<St
             })
             .collect();
         percent_bars(t.t("chart.plan_title"), t.t("chart.percent_items"), &bars)
+    }
+    .await;
+    svg(body)
+}
+
+/// Monthly on-time rate (%) per procedure, over the months cases were opened; a month with no
+/// closed case carries the previous month's rate so a line does not drop to zero for lack of data.
+pub fn on_time_monthly_series(
+    t: &Tr,
+    stats: &[PublicStat],
+) -> (Vec<String>, Vec<(String, Vec<i64>)>) {
+    let months: Vec<String> = stats
+        .iter()
+        .map(|s| s.month.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut per: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
+    for s in stats {
+        let row = per
+            .entry(&s.procedure)
+            .or_insert_with(|| vec![(0, 0); months.len()]);
+        if let Some(i) = months.iter().position(|m| *m == s.month) {
+            row[i].0 += s.closed_on_time;
+            row[i].1 += s.closed;
+        }
+    }
+    let series = per
+        .into_iter()
+        .map(|(p, v)| {
+            let mut last = 0;
+            let rates = v
+                .into_iter()
+                .map(|(ok, closed)| {
+                    if closed > 0 {
+                        last = (100 * ok + closed / 2) / closed;
+                    }
+                    last
+                })
+                .collect();
+            (crate::case_pages::procedure_name(t, p), rates)
+        })
+        .collect();
+    (months, series)
+}
+
+async fn on_time_monthly(State(state): State<AppState>, t: Tr) -> Response {
+    let body = async {
+        let data = crate::public_data::public_data(&state).await.map_err(err)?;
+        let (months, series) = on_time_monthly_series(&t, &data.stats);
+        monthly_lines(
+            t.t("chart.on_time_monthly_title"),
+            t.t("chart.percent"),
+            &months,
+            &series,
+        )
     }
     .await;
     svg(body)

@@ -401,6 +401,9 @@ struct HomePage {
     open_cases: Vec<fazhi_store::cases::CaseSummary>,
     /// Whether I hold a live calendar-feed token.
     feed_live: bool,
+    /// When I last opened this page, and what changed in my unit's records since.
+    last_visit: Option<String>,
+    changes: Vec<AuditRecord>,
 }
 
 impl HomePage {
@@ -521,6 +524,11 @@ async fn build_home(
         Err(_) => Vec::new(),
     };
     let own = p.read_unit(db, &p.unit_key).await?;
+    let last_visit = accounts::touch_home(db, p).await?;
+    let changes = match &last_visit {
+        Some(since) => audit::changes_for_unit(db, &own, since, 20).await?,
+        None => Vec::new(),
+    };
     let mine =
         fazhi_store::plans::responsibilities(db, &own, crate::plan_pages::today_cst()).await?;
     Ok(HomePage {
@@ -550,6 +558,8 @@ async fn build_home(
             fazhi_store::cases::list(db, p, &f, crate::plan_pages::today_cst()).await?
         },
         feed_live: fazhi_store::feeds::has_live(db, p).await?,
+        last_visit: last_visit.map(|v| v.get(..16).unwrap_or(&v).replace('T', " ")),
+        changes,
     })
 }
 

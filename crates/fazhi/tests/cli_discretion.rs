@@ -401,7 +401,9 @@ fn import_xlsx_reads_the_same_table() {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let sheet = wb.add_worksheet();
     for (r, line) in TABLE.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
         let record = rdr.records().next().unwrap().unwrap();
         for (c, cell) in record.iter().enumerate() {
             sheet.write_string(r as u32, c as u16, cell).unwrap();
@@ -409,8 +411,18 @@ fn import_xlsx_reads_the_same_table() {
     }
     wb.save(&x).unwrap();
     let outdir = d.join("out");
-    let o = fazhi(&["discretion", "import", x.to_str().unwrap(), "--out", outdir.to_str().unwrap()]);
+    let o = fazhi(&[
+        "discretion",
+        "import",
+        x.to_str().unwrap(),
+        "--out",
+        outdir.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{:?}", text(&o));
-    let o = fazhi(&["discretion", "check", outdir.join("waste-individual.toml").to_str().unwrap()]);
+    let o = fazhi(&[
+        "discretion",
+        "check",
+        outdir.join("waste-individual.toml").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{:?}", text(&o));
 }

@@ -122,6 +122,29 @@ fn charts_leader_view_and_calendar_feeds() {
         ureq::get(&format!("{base}{path}")).call(),
         Err(ureq::Error::Status(404, _))
     ));
+    // "What changed since my last visit": a change to my unit after one visit shows on the next.
+    let other = login(&base, "bangongshi");
+    let profile = ureq::json!({"address": "江北大道 1 号", "phone": "0827-5261000", "office_hours": "9:00-17:30", "disclosure_contact": "政务公开科"});
+    other
+        .put(&format!("{base}/api/v1/units/general-office/profile"))
+        .send_json(profile)
+        .unwrap();
+    let again = officer
+        .get(&format!("{base}/home"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        again.contains("自上次访问以来本单位的变化") && again.contains("profile.update"),
+        "changes since the last visit"
+    );
+    let monthly = ureq::get(&format!("{base}/charts/on-time-monthly.svg"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(monthly.contains("各程序按月按期办结率"));
     let _ = child.kill();
     let _ = child.wait();
 }
