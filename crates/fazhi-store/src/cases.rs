@@ -687,7 +687,7 @@ pub async fn alerts_for(db: &Db, who: &Principal) -> StoreResult<Vec<AlertRow>> 
     let cond = if supervises {
         format!("c.closed_on IS NULL AND {scope} AND $1 = $1")
     } else {
-        format!("c.closed_on IS NULL AND a.kind = 'warning' AND a.unit_id = $1")
+        "c.closed_on IS NULL AND a.kind = 'warning' AND a.unit_id = $1".to_string()
     };
     // The hundred most urgent: a longer list is read on the overdue list instead.
     alerts_where(db, &cond, who.unit_id, 100).await

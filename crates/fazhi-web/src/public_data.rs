@@ -17,10 +17,12 @@ pub struct PublicData {
     pub stats: Vec<PublicStat>,
 }
 
-/// (audit head, day) → figures. The day is part of the key because timing changes overnight.
+/// (audit head, day): the day is part of the key because timing changes overnight.
+type Version = (i64, chrono::NaiveDate);
+
 #[derive(Default)]
 pub struct PublicCache {
-    inner: Mutex<Option<((i64, chrono::NaiveDate), Arc<PublicData>)>>,
+    inner: Mutex<Option<(Version, Arc<PublicData>)>>,
 }
 
 pub async fn public_data(state: &AppState) -> Result<Arc<PublicData>, StoreError> {
