@@ -422,6 +422,19 @@ pub struct PlanSummary {
     pub closed: usize,
     pub overdue: usize,
     pub due_soon: usize,
+    /// Item by item, for the public: number, title, lead units, deadline, timing.
+    pub lines: Vec<PublicItem>,
+}
+
+/// One plan item as the public sees it (units are public bodies; no personal data).
+#[derive(Clone)]
+pub struct PublicItem {
+    pub number: String,
+    pub title: String,
+    pub lead: String,
+    pub deadline: String,
+    pub timing_key: &'static str,
+    pub timing_class: &'static str,
 }
 
 pub async fn plan_summaries(db: &fazhi_store::Db) -> Result<Vec<PlanSummary>, StoreError> {
@@ -438,6 +451,23 @@ pub async fn plan_summaries(db: &fazhi_store::Db) -> Result<Vec<PlanSummary>, St
             closed: items.iter().filter(|i| i.closed_on.is_some()).count(),
             overdue: items.iter().filter(|i| i.timing.is_overdue()).count(),
             due_soon: items.iter().filter(|i| i.timing == Timing::DueSoon).count(),
+            lines: items
+                .iter()
+                .map(|i| PublicItem {
+                    number: i.number.clone(),
+                    title: i.title.clone(),
+                    lead: i
+                        .assignments
+                        .iter()
+                        .filter(|a| a.role.answers_for_item())
+                        .map(|a| a.unit_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    deadline: i.deadline.clone(),
+                    timing_key: crate::plan_pages::timing_key(i),
+                    timing_class: i.timing.key(),
+                })
+                .collect(),
         });
     }
     Ok(out)
