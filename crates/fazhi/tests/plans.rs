@@ -281,6 +281,10 @@ fn no_personal_data_reaches_a_public_page() {
         portal.contains("依申请办理情况统计"),
         "the portal shows case statistics"
     );
+    assert!(
+        portal.contains("逐项查看进展") && portal.contains("健全完善行政决策机制"),
+        "the plan item by item"
+    );
     // The handling unit sees its applicant.
     let agent = ureq::AgentBuilder::new().build();
     agent
