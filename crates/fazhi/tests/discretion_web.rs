@@ -3,41 +3,11 @@
 //! languages), recording a decision (outside the recommendation only with a reason), the
 //! supervisor's deviation list, and no party name on any public page.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(url: &str) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", url])
-        .env("FAZHI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(a) = line.strip_prefix("fazhi listening on ") {
-            break a.to_string();
-        }
-    };
-    Server { child, base }
-}
+mod common;
+use common::{Server, BIN};
 
 fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
@@ -108,7 +78,7 @@ const TRY: &str =
 #[test]
 fn discretion_pages_end_to_end() {
     let t = fazhi_store::testing::fresh_sqlite("e2e_discretion");
-    let s = serve(&t.url);
+    let s = Server::start(&t.url);
     let base = s.base.as_str();
     let public = agent();
 

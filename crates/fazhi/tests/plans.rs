@@ -2,11 +2,11 @@
 //! then an officer's responsibilities, a progress report through the page form, and the matrix
 //! exports, over HTTP against the real binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
+mod common;
+use common::{Server, BIN};
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn fazhi(args: &[&str]) -> (i32, String) {
@@ -60,20 +60,8 @@ fn csrf_of(html: &str) -> String {
 #[test]
 fn an_officer_reports_progress_on_a_seed_plan_item() {
     let t = fazhi_store::testing::fresh_sqlite("e2e_plan");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
-        .env("FAZHI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(a) = line.strip_prefix("fazhi listening on ") {
-            break a.to_string();
-        }
-    };
+    let server = Server::start(&t.url);
+    let base = server.base.clone();
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
@@ -167,8 +155,6 @@ fn an_officer_reports_progress_on_a_seed_plan_item() {
         .into_string()
         .unwrap();
     assert!(portal.contains("巴中市人民政府全面推进依法行政工作2008年度安排"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -228,20 +214,8 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
 #[test]
 fn no_personal_data_reaches_a_public_page() {
     let t = fazhi_store::testing::fresh_sqlite("e2e_public");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
-        .env("FAZHI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(a) = line.strip_prefix("fazhi listening on ") {
-            break a.to_string();
-        }
-    };
+    let server = Server::start(&t.url);
+    let base = server.base.clone();
     // Names and numbers the demo gives its parties (crates/fazhi/src/demo.rs DEMO_PERSONAL).
     let personal = [
         "陈明",
@@ -314,6 +288,4 @@ fn no_personal_data_reaches_a_public_page() {
         seen.contains("陈明"),
         "the handling officer sees the applicant"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -3,54 +3,11 @@
 //! SIGKILL, and graceful shutdown.
 
 use fazhi_store::testing::{fresh_databases, TestDb};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
-const DEMO_PASSWORD: &str = "fazhi-demo-2008";
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Start `fazhi serve --demo` on port 0 and wait for the address it prints.
-    fn start(db_url: &str) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", db_url])
-            .env("FAZHI_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start fazhi");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("fazhi listening on ") {
-                    let _ = tx.send(addr.to_string());
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("the server prints its address");
-        Server { child, base }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod common;
+use common::{Server, BIN, DEMO_PASSWORD};
 
 fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()

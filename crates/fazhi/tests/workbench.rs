@@ -1,43 +1,8 @@
 //! The workbench beyond plans: charts in both languages, the leader's view, and private
 //! calendar feeds that can be revoked — against the real binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_fazhi");
-
-fn start() -> (Child, String) {
-    let t = fazhi_store::testing::fresh_sqlite("e2e_workbench");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
-        .env("FAZHI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(a) = line.strip_prefix("fazhi listening on ") {
-            break a.to_string();
-        }
-    };
-    // Keep reading so the server never writes to a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
-}
-
-fn login(base: &str, user: &str) -> ureq::Agent {
-    let a = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .redirects(0)
-        .build();
-    a.post(&format!("{base}/api/v1/session"))
-        .send_json(ureq::json!({"username": user, "password": "fazhi-demo-2008"}))
-        .unwrap();
-    a
-}
+mod common;
+use common::{signed_in, Server};
 
 fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
@@ -46,7 +11,9 @@ fn csrf_of(html: &str) -> String {
 
 #[test]
 fn charts_leader_view_and_calendar_feeds() {
-    let (mut child, base) = start();
+    let t = fazhi_store::testing::fresh_sqlite("e2e_workbench");
+    let server = Server::start(&t.url);
+    let base = server.base.clone();
     // Charts: SVG with the title in the page's language.
     let zh = ureq::get(&format!("{base}/charts/volume.svg"))
         .call()
@@ -70,7 +37,7 @@ fn charts_leader_view_and_calendar_feeds() {
     assert!(plan.contains("工作安排事项完成情况"));
 
     // The leader's view is for overseers.
-    let sup = login(&base, "fazhiban");
+    let sup = signed_in(&base, "fazhiban");
     let page = sup
         .get(&format!("{base}/leader"))
         .call()
@@ -78,7 +45,7 @@ fn charts_leader_view_and_calendar_feeds() {
         .into_string()
         .unwrap();
     assert!(page.contains("按期办结率") && page.contains("市政府办公室"));
-    let officer = login(&base, "bangongshi");
+    let officer = signed_in(&base, "bangongshi");
     assert!(matches!(
         officer.get(&format!("{base}/leader")).call(),
         Err(ureq::Error::Status(403, _))
@@ -123,7 +90,7 @@ fn charts_leader_view_and_calendar_feeds() {
         Err(ureq::Error::Status(404, _))
     ));
     // "What changed since my last visit": a change to my unit after one visit shows on the next.
-    let other = login(&base, "bangongshi");
+    let other = signed_in(&base, "bangongshi");
     let profile = ureq::json!({"address": "江北大道 1 号", "phone": "0827-5261000", "office_hours": "9:00-17:30", "disclosure_contact": "政务公开科"});
     other
         .put(&format!("{base}/api/v1/units/general-office/profile"))
@@ -145,6 +112,4 @@ fn charts_leader_view_and_calendar_feeds() {
         .into_string()
         .unwrap();
     assert!(monthly.contains("各程序按月按期办结率"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
