@@ -87,6 +87,18 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
         include_str!("../../../data/rules/litigation/defence.toml"),
     ),
     (
+        "data/rules/litigation/appeal-judgment.toml",
+        include_str!("../../../data/rules/litigation/appeal-judgment.toml"),
+    ),
+    (
+        "data/rules/litigation/appeal-ruling.toml",
+        include_str!("../../../data/rules/litigation/appeal-ruling.toml"),
+    ),
+    (
+        "data/rules/litigation/time-to-sue.toml",
+        include_str!("../../../data/rules/litigation/time-to-sue.toml"),
+    ),
+    (
         "data/rules/normative-document/filing.toml",
         include_str!("../../../data/rules/normative-document/filing.toml"),
     ),

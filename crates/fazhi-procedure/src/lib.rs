@@ -72,23 +72,6 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Deadline rules the procedures need beyond those `fazhi-deadline` bundles. They live in
-/// `data/rules/` like the others and are added to this crate's rule book.
-pub const EXTRA_RULE_FILES: &[(&str, &str)] = &[
-    (
-        "data/rules/litigation/appeal-judgment.toml",
-        include_str!("../../../data/rules/litigation/appeal-judgment.toml"),
-    ),
-    (
-        "data/rules/litigation/appeal-ruling.toml",
-        include_str!("../../../data/rules/litigation/appeal-ruling.toml"),
-    ),
-    (
-        "data/rules/litigation/time-to-sue.toml",
-        include_str!("../../../data/rules/litigation/time-to-sue.toml"),
-    ),
-];
-
 /// All procedures, with the deadline rules they refer to.
 #[derive(Debug, Clone)]
 pub struct ProcedureSet {
@@ -106,18 +89,9 @@ impl ProcedureSet {
         })
     }
 
-    /// The deadline rules procedures can name: `fazhi-deadline`'s bundled rules plus
-    /// [`EXTRA_RULE_FILES`].
+    /// The deadline rules procedures can name: `fazhi-deadline`'s bundled rules.
     pub fn bundled_rules() -> &'static RuleBook {
-        static BOOK: OnceLock<RuleBook> = OnceLock::new();
-        BOOK.get_or_init(|| {
-            let files: Vec<(&str, &str)> = fazhi_deadline::BUNDLED_FILES
-                .iter()
-                .chain(EXTRA_RULE_FILES)
-                .copied()
-                .collect();
-            RuleBook::parse(fazhi_deadline::BUNDLED_KINDS, &files).expect("bundled rules are valid")
-        })
+        RuleBook::bundled()
     }
 
     /// Parse and check definitions (file name, text) against the bundled rules.

@@ -132,7 +132,11 @@ fn rules_list() {
         "{out}"
     );
     let j: serde_json::Value = serde_json::from_str(&ok(&["rules", "list", "--json"])).unwrap();
-    assert_eq!(j.as_array().unwrap().len(), 15);
+    assert_eq!(
+        j.as_array().unwrap().len(),
+        18,
+        "15 rules of the issue plus appeal (2) and time to sue"
+    );
 }
 
 #[test]
