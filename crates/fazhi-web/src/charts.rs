@@ -106,12 +106,13 @@ pub fn percent_bars(title: &str, y_desc: &str, bars: &[(String, f64)]) -> Result
     Ok(out)
 }
 
-/// One line per series over months.
+/// One line per series over months; a `None` point is left out, so a month with no data is not
+/// drawn as zero.
 pub fn monthly_lines(
     title: &str,
     y_desc: &str,
     months: &[String],
-    series: &[(String, Vec<i64>)],
+    series: &[(String, Vec<Option<i64>>)],
 ) -> Result<String, String> {
     let mut out = String::new();
     {
@@ -119,7 +120,7 @@ pub fn monthly_lines(
         root.fill(&WHITE).map_err(err)?;
         let max = series
             .iter()
-            .flat_map(|(_, v)| v.iter().copied())
+            .flat_map(|(_, v)| v.iter().flatten().copied())
             .max()
             .unwrap_or(1)
             .max(1);
@@ -127,6 +128,7 @@ pub fn monthly_lines(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 20))
             .margin(12)
+            .margin_right(40)
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(0..n.saturating_sub(1).max(1), 0i64..max + 1)
@@ -144,7 +146,10 @@ pub fn monthly_lines(
             let color = PALETTE[k % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
-                    values.iter().enumerate().map(|(i, v)| (i as u32, *v)),
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| v.map(|v| (i as u32, v))),
                     color.stroke_width(2),
                 ))
                 .map_err(err)?
@@ -195,7 +200,10 @@ async fn on_time(State(state): State<AppState>, t: Tr) -> Response {
 }
 
 /// Cases received per month, one line per procedure.
-pub fn volume_series(t: &Tr, stats: &[PublicStat]) -> (Vec<String>, Vec<(String, Vec<i64>)>) {
+pub fn volume_series(
+    t: &Tr,
+    stats: &[PublicStat],
+) -> (Vec<String>, Vec<(String, Vec<Option<i64>>)>) {
     let months: Vec<String> = stats
         .iter()
         .map(|s| s.month.clone())
@@ -213,7 +221,10 @@ pub fn volume_series(t: &Tr, stats: &[PublicStat]) -> (Vec<String>, Vec<(String,
     }
     let series = per
         .into_iter()
-        .map(|(p, v)| (crate::case_pages::procedure_name(t, p), v))
+        .map(|(p, v)| {
+            let points = v.into_iter().map(Some).collect();
+            (crate::case_pages::procedure_name(t, p), points)
+        })
         .collect();
     (months, series)
 }
@@ -276,7 +287,7 @@ async fn plan_progress(State(state): State<AppState>, t: Tr, Path(file): Path<St
 pub fn on_time_monthly_series(
     t: &Tr,
     stats: &[PublicStat],
-) -> (Vec<String>, Vec<(String, Vec<i64>)>) {
+) -> (Vec<String>, Vec<(String, Vec<Option<i64>>)>) {
     let months: Vec<String> = stats
         .iter()
         .map(|s| s.month.clone())
@@ -295,16 +306,11 @@ pub fn on_time_monthly_series(
     }
     let series = per
         .into_iter()
+        .filter(|(_, v)| v.iter().any(|(_, closed)| *closed > 0))
         .map(|(p, v)| {
-            let mut last = 0;
             let rates = v
                 .into_iter()
-                .map(|(ok, closed)| {
-                    if closed > 0 {
-                        last = (100 * ok + closed / 2) / closed;
-                    }
-                    last
-                })
+                .map(|(ok, closed)| (closed > 0).then(|| (100 * ok + closed / 2) / closed))
                 .collect();
             (crate::case_pages::procedure_name(t, p), rates)
         })
