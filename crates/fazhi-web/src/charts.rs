@@ -26,6 +26,9 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(0x4a, 0x55, 0x60),
 ];
 
+/// A named line: one optional value per month.
+pub type Series = (String, Vec<Option<i64>>);
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/charts/on-time.svg", get(on_time))
@@ -112,7 +115,7 @@ pub fn monthly_lines(
     title: &str,
     y_desc: &str,
     months: &[String],
-    series: &[(String, Vec<Option<i64>>)],
+    series: &[Series],
 ) -> Result<String, String> {
     let mut out = String::new();
     {
@@ -200,10 +203,7 @@ async fn on_time(State(state): State<AppState>, t: Tr) -> Response {
 }
 
 /// Cases received per month, one line per procedure.
-pub fn volume_series(
-    t: &Tr,
-    stats: &[PublicStat],
-) -> (Vec<String>, Vec<(String, Vec<Option<i64>>)>) {
+pub fn volume_series(t: &Tr, stats: &[PublicStat]) -> (Vec<String>, Vec<Series>) {
     let months: Vec<String> = stats
         .iter()
         .map(|s| s.month.clone())
@@ -284,10 +284,7 @@ async fn plan_progress(State(state): State<AppState>, t: Tr, Path(file): Path<St
 
 /// Monthly on-time rate (%) per procedure, over the months cases were opened; a month with no
 /// closed case carries the previous month's rate so a line does not drop to zero for lack of data.
-pub fn on_time_monthly_series(
-    t: &Tr,
-    stats: &[PublicStat],
-) -> (Vec<String>, Vec<(String, Vec<Option<i64>>)>) {
+pub fn on_time_monthly_series(t: &Tr, stats: &[PublicStat]) -> (Vec<String>, Vec<Series>) {
     let months: Vec<String> = stats
         .iter()
         .map(|s| s.month.clone())
