@@ -36,56 +36,28 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// One migration from its version, name and file stem under `migrations/{sqlite,postgres}/`.
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $file, ".sql")),
+        }
+    };
+}
+
 /// Every migration, in order. Each exists once per dialect with the same meaning.
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "plans",
-        sqlite: include_str!("../migrations/sqlite/0002_plans.sql"),
-        postgres: include_str!("../migrations/postgres/0002_plans.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "attachments",
-        sqlite: include_str!("../migrations/sqlite/0003_attachments.sql"),
-        postgres: include_str!("../migrations/postgres/0003_attachments.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "cases",
-        sqlite: include_str!("../migrations/sqlite/0004_cases.sql"),
-        postgres: include_str!("../migrations/postgres/0004_cases.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "penalties",
-        sqlite: include_str!("../migrations/sqlite/0005_penalties.sql"),
-        postgres: include_str!("../migrations/postgres/0005_penalties.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "feeds",
-        sqlite: include_str!("../migrations/sqlite/0006_feeds.sql"),
-        postgres: include_str!("../migrations/postgres/0006_feeds.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "case_summary",
-        sqlite: include_str!("../migrations/sqlite/0007_case_summary.sql"),
-        postgres: include_str!("../migrations/postgres/0007_case_summary.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "last_seen",
-        sqlite: include_str!("../migrations/sqlite/0008_last_seen.sql"),
-        postgres: include_str!("../migrations/postgres/0008_last_seen.sql"),
-    },
+    migration!(1, "foundation", "0001_foundation"),
+    migration!(2, "plans", "0002_plans"),
+    migration!(3, "attachments", "0003_attachments"),
+    migration!(4, "cases", "0004_cases"),
+    migration!(5, "penalties", "0005_penalties"),
+    migration!(6, "feeds", "0006_feeds"),
+    migration!(7, "case_summary", "0007_case_summary"),
+    migration!(8, "last_seen", "0008_last_seen"),
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

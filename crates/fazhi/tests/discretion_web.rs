@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::{Server, BIN};
+use common::{csrf_of, Server, BIN};
 
 fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
@@ -46,14 +46,6 @@ fn post_json(a: &ureq::Agent, url: &str, body: serde_json::Value) -> (u16, serde
         Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
         Err(e) => panic!("{url}: {e}"),
     }
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF token")
-        + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
 const IDS: [&str; 3] = [

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::{Server, BIN};
+use common::{csrf_of, Server, BIN};
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn fazhi(args: &[&str]) -> (i32, String) {
@@ -47,14 +47,6 @@ fn plan_import_is_idempotent_and_needs_a_directory() {
     assert!(out.contains("already imported"), "{out}");
     let (code, out) = fazhi(&["audit", "verify", "--db", &t.url]);
     assert_eq!(code, 0, "{out}");
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF token")
-        + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
 #[test]

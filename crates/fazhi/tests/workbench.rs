@@ -2,12 +2,7 @@
 //! calendar feeds that can be revoked — against the real binary.
 
 mod common;
-use common::{signed_in, Server};
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
+use common::{csrf_of, signed_in, Server};
 
 #[test]
 fn charts_leader_view_and_calendar_feeds() {

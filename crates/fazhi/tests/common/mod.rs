@@ -64,3 +64,12 @@ pub fn signed_in(base: &str, username: &str) -> ureq::Agent {
         .unwrap_or_else(|e| panic!("sign in as {username}: {e}"));
     a
 }
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
