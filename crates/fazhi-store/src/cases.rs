@@ -184,10 +184,13 @@ struct Stored {
     state: CaseState,
 }
 
-async fn load(db: &Db, case_id: i64) -> StoreResult<Stored> {
+async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    case_id: i64,
+) -> StoreResult<Stored> {
     let r = sqlx::query("SELECT c.unit_id, u.key, c.state FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.id = $1")
         .bind(case_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(exec)
         .await?
         .ok_or(StoreError::NotFound { entity: "case", key: case_id.to_string() })?;
     let state: CaseState = serde_json::from_str(&r.get::<String, _>(2)).map_err(|e| {
@@ -200,11 +203,14 @@ async fn load(db: &Db, case_id: i64) -> StoreResult<Stored> {
     })
 }
 
-async fn personal_values(db: &Db, case_id: i64) -> StoreResult<BTreeMap<String, String>> {
+async fn personal_values<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    case_id: i64,
+) -> StoreResult<BTreeMap<String, String>> {
     Ok(
         sqlx::query("SELECT field, value FROM case_personal WHERE case_id = $1")
             .bind(case_id)
-            .fetch_all(db.pool())
+            .fetch_all(exec)
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
@@ -383,12 +389,15 @@ pub async fn act(
     fields: BTreeMap<String, String>,
     corrects: Option<u32>,
 ) -> StoreResult<ActOutcome> {
-    let stored = load(db, case_id).await?;
+    // Read the case inside the write transaction, which serialises writers: two actions on one
+    // case at once apply one after the other instead of the second overwriting the first.
+    let mut tx = db.begin_write().await?;
+    let stored = load(tx.conn(), case_id).await?;
     if !who.can_read_unit(stored.unit_id) {
         return Err(StoreError::Forbidden);
     }
     let mut state = stored.state;
-    unmask(&mut state, &personal_values(db, case_id).await?);
+    unmask(&mut state, &personal_values(tx.conn(), case_id).await?);
     let actor = actor_for(who, stored.unit_id);
     let req = ActionRequest {
         action: action.to_string(),
@@ -398,7 +407,6 @@ pub async fn act(
         corrects,
     };
     let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
-    let mut tx = db.begin_write().await?;
     save(&mut tx, Some(case_id), stored.unit_id, &applied.case).await?;
     let before = serde_json::json!({ "step": state.step, "closed": state.closed });
     let last = applied.case.history.last();
@@ -575,7 +583,7 @@ pub async fn view(
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<CaseView> {
-    let stored = load(db, case_id).await?;
+    let stored = load(db.pool(), case_id).await?;
     if !who.can_read_unit(stored.unit_id) {
         return Err(StoreError::Forbidden);
     }
@@ -590,7 +598,7 @@ pub async fn view(
         Relation::ResponsibleUnit | Relation::SupervisorOfUnit
     ) && actor.role != fazhi_procedure::Role::Auditor;
     let personal = if handles_personal {
-        let values = personal_values(db, case_id).await?;
+        let values = personal_values(db.pool(), case_id).await?;
         if !values.is_empty() {
             let mut tx = db.begin_write().await?;
             tx.audit(
@@ -842,7 +850,7 @@ pub async fn open_accountability(
     decision: &str,
     decided_on: NaiveDate,
 ) -> StoreResult<i64> {
-    let stored = load(db, case_id).await?;
+    let stored = load(db.pool(), case_id).await?;
     let supervises = (who.has_role(Role::Supervisor) || who.has_role(Role::Administrator))
         && who.can_write_unit(stored.unit_id);
     if !supervises {
@@ -861,10 +869,9 @@ pub async fn open_accountability(
             ));
         }
     }
-    let missed = stored.state.history.iter().any(|_| true)
-        && fazhi_procedure::deadlines(set(), &stored.state, decided_on)
-            .iter()
-            .any(|d| matches!(d.status.as_str(), "overdue" | "closed_late"));
+    let missed = fazhi_procedure::deadlines(set(), &stored.state, decided_on)
+        .iter()
+        .any(|d| matches!(d.status.as_str(), "overdue" | "closed_late"));
     if !missed {
         return Err(StoreError::invalid(
             "case",

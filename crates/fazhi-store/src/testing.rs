@@ -108,3 +108,24 @@ impl TestDb {
         }
     }
 }
+
+/// Create an account holding `role` in `unit` and sign it in: the principal tests act as.
+pub async fn person(db: &Db, username: &str, unit: &str, role: crate::Role) -> crate::Principal {
+    crate::accounts::create_user(
+        db,
+        &crate::access::AdminHandle::command_line("test"),
+        crate::accounts::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password: "correct horse battery".into(),
+            unit_key: unit.into(),
+            grants: vec![crate::RoleGrant { role, scope: None }],
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("create {username}: {e}"));
+    crate::accounts::login(db, username, "correct horse battery", "127.0.0.1")
+        .await
+        .unwrap_or_else(|e| panic!("sign in {username}: {e}"))
+        .principal
+}

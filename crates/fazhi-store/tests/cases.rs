@@ -3,11 +3,11 @@
 //! once, and fault accountability.
 
 use chrono::NaiveDate;
-use fazhi_store::access::{AdminHandle, Role, RoleGrant};
+use fazhi_store::access::{AdminHandle, Role};
 use fazhi_store::audit::{self, AuditQuery};
 use fazhi_store::cases::{self, CaseFilter};
-use fazhi_store::testing::fresh_databases;
-use fazhi_store::{accounts, directory, Db, Principal, StoreError};
+use fazhi_store::testing::{fresh_databases, person};
+use fazhi_store::{directory, Db, Principal, StoreError};
 use std::collections::BTreeMap;
 
 fn d(s: &str) -> NaiveDate {
@@ -19,26 +19,6 @@ fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-async fn person(db: &Db, username: &str, unit: &str, role: Role) -> Principal {
-    accounts::create_user(
-        db,
-        &AdminHandle::command_line("test"),
-        accounts::NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            password: "correct horse battery".into(),
-            unit_key: unit.into(),
-            grants: vec![RoleGrant { role, scope: None }],
-        },
-    )
-    .await
-    .unwrap();
-    accounts::login(db, username, "correct horse battery", "127.0.0.1")
-        .await
-        .unwrap()
-        .principal
 }
 
 async fn setup(db: &Db) -> (Principal, Principal, Principal, Principal) {

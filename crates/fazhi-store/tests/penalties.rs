@@ -4,11 +4,11 @@
 //! reader, the party's name kept off the trail and its reads audited, the demo idempotent.
 
 use chrono::NaiveDate;
-use fazhi_store::access::{AdminHandle, Role, RoleGrant};
+use fazhi_store::access::{AdminHandle, Role};
 use fazhi_store::audit::{self, AuditQuery};
 use fazhi_store::penalties::{self, NewPenalty, PenaltyFilter};
-use fazhi_store::testing::fresh_databases;
-use fazhi_store::{accounts, directory, Db, Principal, StoreError};
+use fazhi_store::testing::{fresh_databases, person};
+use fazhi_store::{directory, Db, Principal, StoreError};
 use std::collections::BTreeMap;
 
 fn d(s: &str) -> NaiveDate {
@@ -20,26 +20,6 @@ fn facts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-async fn person(db: &Db, username: &str, unit: &str, role: Role) -> Principal {
-    accounts::create_user(
-        db,
-        &AdminHandle::command_line("test"),
-        accounts::NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            password: "correct horse battery".into(),
-            unit_key: unit.into(),
-            grants: vec![RoleGrant { role, scope: None }],
-        },
-    )
-    .await
-    .unwrap();
-    accounts::login(db, username, "correct horse battery", "127.0.0.1")
-        .await
-        .unwrap()
-        .principal
 }
 
 struct People {

@@ -2,38 +2,15 @@
 //! by the lead unit only, and lateness on the working-day calendar.
 
 use chrono::NaiveDate;
-use fazhi_store::access::{AdminHandle, Role, RoleGrant};
+use fazhi_store::access::{AdminHandle, Role};
 use fazhi_store::plans::{self, NewReport, ReportStatus, Timing};
-use fazhi_store::testing::fresh_databases;
-use fazhi_store::{accounts, directory, Db, Principal, StoreError};
+use fazhi_store::testing::{fresh_databases, person};
+use fazhi_store::{directory, StoreError};
 
 const SEED: &str = include_str!("../../../data/seed/bazhong-2008-plan.txt");
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-async fn officer(db: &Db, username: &str, unit: &str) -> Principal {
-    accounts::create_user(
-        db,
-        &AdminHandle::command_line("test"),
-        accounts::NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            password: "correct horse battery".into(),
-            unit_key: unit.into(),
-            grants: vec![RoleGrant {
-                role: Role::Officer,
-                scope: None,
-            }],
-        },
-    )
-    .await
-    .unwrap();
-    accounts::login(db, username, "correct horse battery", "127.0.0.1")
-        .await
-        .unwrap()
-        .principal
 }
 
 #[test]
@@ -118,7 +95,7 @@ async fn the_seed_plan_is_tracked_by_its_units() {
         );
 
         // The petition bureau reports on 三(三)1 (it leads) but not on 三(一)3's lead role.
-        let petition = officer(&db, "xf", "petition-bureau").await;
+        let petition = person(&db, "xf", "petition-bureau", Role::Officer).await;
         let handle = petition.write_unit(&db, "petition-bureau").await.unwrap();
         let item_331 = items.iter().find(|i| i.number == "三(三)1").unwrap();
         let report = NewReport {
@@ -169,7 +146,7 @@ async fn the_seed_plan_is_tracked_by_its_units() {
             t.label
         );
         // A participant cannot close the item; the lead can, once.
-        let finance = officer(&db, "cz", "finance-bureau").await;
+        let finance = person(&db, "cz", "finance-bureau", Role::Officer).await;
         let fin = finance.write_unit(&db, "finance-bureau").await.unwrap();
         let item_311 = items.iter().find(|i| i.number == "三(一)1").unwrap();
         assert_eq!(
@@ -180,7 +157,7 @@ async fn the_seed_plan_is_tracked_by_its_units() {
             plans::close_item(&db, &fin, item_311.id, d("2008-11-30"), "done").await,
             Err(StoreError::Forbidden)
         ));
-        let go = officer(&db, "bgs", "general-office").await;
+        let go = person(&db, "bgs", "general-office", Role::Officer).await;
         let go_handle = go.write_unit(&db, "general-office").await.unwrap();
         plans::close_item(
             &db,
