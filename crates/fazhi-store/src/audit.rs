@@ -7,9 +7,10 @@
 
 use crate::db::Db;
 use crate::error::StoreResult;
+use crate::sql::{args, Conn};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -104,12 +105,12 @@ const COLUMNS: &str =
     "seq, at, actor, unit_key, action, entity, entity_id, before_json, after_json, prev_hash, hash";
 
 /// Append inside the caller's transaction, which already holds the write lock.
-pub(crate) async fn append(conn: &mut AnyConnection, entry: AuditEntry) -> StoreResult<i64> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(&mut *conn)
+pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult<i64> {
+    let head = c
+        .fetch_optional("SELECT seq, hash FROM audit_head WHERE id = 1", args![])
         .await?;
     let (last_seq, prev_hash) = match head {
-        Some(r) => (r.get::<i64, _>(0), r.get::<String, _>(1)),
+        Some(r) => (r.int(0)?, r.text(1)?),
         None => (0, GENESIS.to_string()),
     };
     let mut rec = AuditRecord {
@@ -126,29 +127,30 @@ pub(crate) async fn append(conn: &mut AnyConnection, entry: AuditEntry) -> Store
         hash: String::new(),
     };
     rec.hash = rec.compute_hash();
-    sqlx::query(&format!(
-        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    ))
-    .bind(rec.seq)
-    .bind(&rec.at)
-    .bind(&rec.actor)
-    .bind(&rec.unit_key)
-    .bind(&rec.action)
-    .bind(&rec.entity)
-    .bind(&rec.entity_id)
-    .bind(&rec.before_json)
-    .bind(&rec.after_json)
-    .bind(&rec.prev_hash)
-    .bind(&rec.hash)
-    .execute(&mut *conn)
+    c.execute(
+        &format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ),
+        args![
+            rec.seq,
+            &rec.at,
+            &rec.actor,
+            &rec.unit_key,
+            &rec.action,
+            &rec.entity,
+            &rec.entity_id,
+            &rec.before_json,
+            &rec.after_json,
+            &rec.prev_hash,
+            &rec.hash,
+        ],
+    )
     .await?;
-    sqlx::query(
+    c.execute(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        args![rec.seq, &rec.hash],
     )
-    .bind(rec.seq)
-    .bind(&rec.hash)
-    .execute(&mut *conn)
     .await?;
     Ok(rec.seq)
 }

@@ -9,8 +9,9 @@
 
 use crate::access::{Principal, Role, UnitWrite};
 use crate::audit::AuditEntry;
-use crate::db::{Db, WriteTx};
+use crate::db::{write_tx, Db};
 use crate::error::{StoreError, StoreResult};
+use crate::sql::{args, Conn};
 use chrono::NaiveDate;
 use fazhi_procedure::{
     ActionInfo, ActionRequest, Actor, CaseState, DeadlineView, Effect, ProcedureSet, Refusal,
@@ -184,43 +185,44 @@ struct Stored {
     state: CaseState,
 }
 
-async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
-    case_id: i64,
-) -> StoreResult<Stored> {
-    let r = sqlx::query("SELECT c.unit_id, u.key, c.state FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.id = $1")
-        .bind(case_id)
-        .fetch_optional(exec)
+async fn load<C: Conn>(c: &mut C, case_id: i64) -> StoreResult<Stored> {
+    let r = c
+        .fetch_optional(
+            "SELECT c.unit_id, u.key, c.state FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.id = $1",
+            args![case_id],
+        )
         .await?
-        .ok_or(StoreError::NotFound { entity: "case", key: case_id.to_string() })?;
-    let state: CaseState = serde_json::from_str(&r.get::<String, _>(2)).map_err(|e| {
+        .ok_or(StoreError::NotFound {
+            entity: "case",
+            key: case_id.to_string(),
+        })?;
+    let state: CaseState = serde_json::from_str(&r.text(2)?).map_err(|e| {
         StoreError::Migration(format!("case {case_id}: stored state unreadable: {e}"))
     })?;
     Ok(Stored {
-        unit_id: r.get(0),
-        unit_key: r.get(1),
+        unit_id: r.int(0)?,
+        unit_key: r.text(1)?,
         state,
     })
 }
 
-async fn personal_values<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    exec: E,
+async fn personal_values<C: Conn>(
+    c: &mut C,
     case_id: i64,
 ) -> StoreResult<BTreeMap<String, String>> {
-    Ok(
-        sqlx::query("SELECT field, value FROM case_personal WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_all(exec)
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect(),
+    c.fetch_all(
+        "SELECT field, value FROM case_personal WHERE case_id = $1",
+        args![case_id],
     )
+    .await?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.text(1)?)))
+    .collect()
 }
 
 /// Write the case row, its personal values and its deadlines (insert when `case_id` is None).
-async fn save(
-    tx: &mut WriteTx,
+async fn save<C: Conn>(
+    c: &mut C,
     case_id: Option<i64>,
     unit_id: i64,
     state: &CaseState,
@@ -253,62 +255,63 @@ async fn save(
         .closed
         .then(|| deadlines.iter().any(|(d, _)| d.status == "closed_late") as i64);
     let id = match case_id {
-        None => sqlx::query(
-            "INSERT INTO cases (procedure, version, unit_id, opened_on, step, closed_on, outcome, major, state, \
-             created_at, updated_at, next_due, next_warn, late) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(&state.procedure)
-        .bind(&state.version)
-        .bind(unit_id)
-        .bind(date_text(state.opened_on))
-        .bind(&state.step)
-        .bind(state.closed_on.map(date_text))
-        .bind(&state.outcome)
-        .bind(major)
-        .bind(&json)
-        .bind(&now)
-        .bind(&next_due)
-        .bind(&next_warn)
-        .bind(late)
-        .fetch_one(tx.conn())
-        .await?
-        .get(0),
+        None => c
+            .fetch_optional(
+                "INSERT INTO cases (procedure, version, unit_id, opened_on, step, closed_on, outcome, major, state, \
+                 created_at, updated_at, next_due, next_warn, late) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id",
+                args![
+                    &state.procedure,
+                    &state.version,
+                    unit_id,
+                    date_text(state.opened_on),
+                    &state.step,
+                    state.closed_on.map(date_text),
+                    &state.outcome,
+                    major,
+                    json,
+                    now,
+                    next_due,
+                    next_warn,
+                    late,
+                ],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Database("INSERT … RETURNING gave no row".into()))?
+            .int(0)?,
         Some(id) => {
-            sqlx::query(
+            c.execute(
                 "UPDATE cases SET step = $1, closed_on = $2, outcome = $3, major = $4, state = $5, updated_at = $6, \
                  next_due = $7, next_warn = $8, late = $9 WHERE id = $10",
+                args![
+                    &state.step,
+                    state.closed_on.map(date_text),
+                    &state.outcome,
+                    major,
+                    json,
+                    now,
+                    next_due,
+                    next_warn,
+                    late,
+                    id,
+                ],
             )
-            .bind(&state.step)
-            .bind(state.closed_on.map(date_text))
-            .bind(&state.outcome)
-            .bind(major)
-            .bind(&json)
-            .bind(&now)
-            .bind(&next_due)
-            .bind(&next_warn)
-            .bind(late)
-            .bind(id)
-            .execute(tx.conn())
             .await?;
             id
         }
     };
     for (field, value) in &values {
-        sqlx::query(
+        c.execute(
             "INSERT INTO case_personal (case_id, field, value) VALUES ($1, $2, $3) \
              ON CONFLICT (case_id, field) DO UPDATE SET value = excluded.value",
+            args![id, field, value],
         )
-        .bind(id)
-        .bind(field)
-        .bind(value)
-        .execute(tx.conn())
         .await?;
     }
-    sqlx::query("DELETE FROM case_deadlines WHERE case_id = $1")
-        .bind(id)
-        .execute(tx.conn())
-        .await?;
+    if case_id.is_some() {
+        c.execute("DELETE FROM case_deadlines WHERE case_id = $1", args![id])
+            .await?;
+    }
     if !deadlines.is_empty() {
         // One statement for all of the case's deadlines: each statement costs a round trip.
         // Placeholders are numbered in order of appearance (see the crate docs).
@@ -323,18 +326,19 @@ async fn save(
             "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES {}",
             rows.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut values = Vec::with_capacity(deadlines.len() * 7);
         for (d, running) in &deadlines {
-            q = q
-                .bind(id)
-                .bind(&d.key)
-                .bind(unit_id)
-                .bind(&d.rule_id)
-                .bind(d.due.map(date_text))
-                .bind(d.warn_from.map(date_text))
-                .bind(*running as i64);
+            values.extend(args![
+                id,
+                &d.key,
+                unit_id,
+                &d.rule_id,
+                d.due.map(date_text),
+                d.warn_from.map(date_text),
+                *running as i64,
+            ]);
         }
-        q.execute(tx.conn()).await?;
+        c.execute(&sql, values).await?;
     }
     Ok(id)
 }
@@ -355,18 +359,31 @@ pub async fn open_case(
 ) -> StoreResult<i64> {
     let actor = actor_for(who, unit.unit_id());
     let state = fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
-    let mut tx = db.begin_write().await?;
-    let id = save(&mut tx, None, unit.unit_id(), &state).await?;
-    tx.audit(
-        AuditEntry::new(unit.actor(), "case.open", "case", id)
-            .unit(unit.unit_key())
+    let (unit_id, unit_key, by) = (
+        unit.unit_id(),
+        unit.unit_key().to_string(),
+        unit.actor().to_string(),
+    );
+    write_tx!(db, |c| open_in(c, unit_id, &unit_key, &by, &state))
+}
+
+async fn open_in<C: Conn>(
+    c: &mut C,
+    unit_id: i64,
+    unit_key: &str,
+    by: &str,
+    state: &CaseState,
+) -> StoreResult<i64> {
+    let id = save(c, None, unit_id, state).await?;
+    c.audit(
+        AuditEntry::new(by, "case.open", "case", id)
+            .unit(unit_key)
             .after(serde_json::json!({
                 "procedure": state.procedure, "version": state.version, "on": state.opened_on,
-                "step": state.step, "fields": public_fields(&state),
+                "step": state.step, "fields": public_fields(state),
             })),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -389,15 +406,29 @@ pub async fn act(
     fields: BTreeMap<String, String>,
     corrects: Option<u32>,
 ) -> StoreResult<ActOutcome> {
+    let (who, action) = (who.clone(), action.to_string());
+    write_tx!(db, |c| act_in(
+        c, &who, case_id, &action, on, fields, corrects
+    ))
+}
+
+async fn act_in<C: Conn>(
+    c: &mut C,
+    who: &Principal,
+    case_id: i64,
+    action: &str,
+    on: NaiveDate,
+    fields: BTreeMap<String, String>,
+    corrects: Option<u32>,
+) -> StoreResult<ActOutcome> {
     // Read the case inside the write transaction, which serialises writers: two actions on one
     // case at once apply one after the other instead of the second overwriting the first.
-    let mut tx = db.begin_write().await?;
-    let stored = load(tx.conn(), case_id).await?;
+    let stored = load(c, case_id).await?;
     if !who.can_read_unit(stored.unit_id) {
         return Err(StoreError::Forbidden);
     }
     let mut state = stored.state;
-    unmask(&mut state, &personal_values(tx.conn(), case_id).await?);
+    unmask(&mut state, &personal_values(c, case_id).await?);
     let actor = actor_for(who, stored.unit_id);
     let req = ActionRequest {
         action: action.to_string(),
@@ -407,7 +438,7 @@ pub async fn act(
         corrects,
     };
     let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
-    save(&mut tx, Some(case_id), stored.unit_id, &applied.case).await?;
+    save(c, Some(case_id), stored.unit_id, &applied.case).await?;
     let before = serde_json::json!({ "step": state.step, "closed": state.closed });
     let last = applied.case.history.last();
     let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
@@ -428,7 +459,7 @@ pub async fn act(
                 .collect()
         })
         .unwrap_or_default();
-    tx.audit(
+    c.audit(
         AuditEntry::new(&who.actor(), &format!("case.{action}"), "case", case_id)
             .unit(&stored.unit_key)
             .before(before)
@@ -456,14 +487,13 @@ pub async fn act(
         let new_state =
             fazhi_procedure::open(set(), procedure, *start_date, &system, fields.clone())
                 .map_err(refused)?;
-        let new_id = save(&mut tx, None, stored.unit_id, &new_state).await?;
-        sqlx::query("INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)")
-            .bind(case_id)
-            .bind(new_id)
-            .bind(link)
-            .execute(tx.conn())
-            .await?;
-        tx.audit(
+        let new_id = save(c, None, stored.unit_id, &new_state).await?;
+        c.execute(
+            "INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)",
+            args![case_id, new_id, link],
+        )
+        .await?;
+        c.audit(
             AuditEntry::new(&who.actor(), "case.open_linked", "case", new_id)
                 .unit(&stored.unit_key)
                 .after(serde_json::json!({
@@ -474,7 +504,6 @@ pub async fn act(
         .await?;
         linked.push(new_id);
     }
-    tx.commit().await?;
     Ok(ActOutcome {
         case_id,
         step: applied.case.step,
@@ -583,7 +612,7 @@ pub async fn view(
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<CaseView> {
-    let stored = load(db.pool(), case_id).await?;
+    let stored = load(&mut db.pool().clone(), case_id).await?;
     if !who.can_read_unit(stored.unit_id) {
         return Err(StoreError::Forbidden);
     }
@@ -598,16 +627,12 @@ pub async fn view(
         Relation::ResponsibleUnit | Relation::SupervisorOfUnit
     ) && actor.role != fazhi_procedure::Role::Auditor;
     let personal = if handles_personal {
-        let values = personal_values(db.pool(), case_id).await?;
+        let values = personal_values(&mut db.pool().clone(), case_id).await?;
         if !values.is_empty() {
-            let mut tx = db.begin_write().await?;
-            tx.audit(
-                AuditEntry::new(&who.actor(), "personal.read", "case", case_id)
-                    .unit(&stored.unit_key)
-                    .after(serde_json::json!({ "fields": values.keys().collect::<Vec<_>>() })),
-            )
-            .await?;
-            tx.commit().await?;
+            let entry = AuditEntry::new(&who.actor(), "personal.read", "case", case_id)
+                .unit(&stored.unit_key)
+                .after(serde_json::json!({ "fields": values.keys().collect::<Vec<_>>() }));
+            write_tx!(db, |c| c.audit(entry))?;
         }
         Some(values)
     } else {
@@ -850,7 +875,7 @@ pub async fn open_accountability(
     decision: &str,
     decided_on: NaiveDate,
 ) -> StoreResult<i64> {
-    let stored = load(db.pool(), case_id).await?;
+    let stored = load(&mut db.pool().clone(), case_id).await?;
     let supervises = (who.has_role(Role::Supervisor) || who.has_role(Role::Administrator))
         && who.can_write_unit(stored.unit_id);
     if !supervises {

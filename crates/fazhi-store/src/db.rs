@@ -2,6 +2,7 @@
 
 use crate::audit::{self, AuditEntry};
 use crate::error::{StoreError, StoreResult};
+use crate::sqlite_writer::Writer;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct Db {
     /// SQLite allows one writer; serialising writes in the process avoids `SQLITE_BUSY` on
     /// lock upgrades. PostgreSQL writers serialise on an advisory lock instead (multi-process).
     write_lock: Arc<Mutex<()>>,
+    /// SQLite only: the writer thread that runs the hot write path with group commit.
+    writer: Option<Arc<Writer>>,
 }
 
 /// The advisory-lock key that serialises audit-chain appends across PostgreSQL processes.
@@ -75,6 +78,44 @@ fn sqlite_synchronous() -> StoreResult<&'static str> {
     }
 }
 
+/// The file of an SQLite URL (`sqlite://PATH?…` or `sqlite:PATH`); None for memory databases,
+/// which a second connection could not share.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+/// Run `$body`, an async expression over the connection named `$c` (a [`crate::sql::Conn`]),
+/// as one write transaction: on SQLite on the writer thread (so the values it uses must be
+/// owned), elsewhere in a sqlx transaction. Evaluates to the body's result once committed.
+macro_rules! write_tx {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $db.sqlite_writer() {
+            Some(writer) => {
+                writer
+                    .write(move |conn| {
+                        let $c = &mut $crate::sql::Lite(conn);
+                        $crate::sql::ready($body)
+                    })
+                    .await
+            }
+            None => {
+                let mut tx = $db.begin_write().await?;
+                let value = {
+                    let $c = &mut tx;
+                    $body.await?
+                };
+                tx.commit().await?;
+                Ok(value)
+            }
+        }
+    };
+}
+pub(crate) use write_tx;
+
 impl Db {
     /// Connect to `url`: `sqlite://PATH` (created on first use) or `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Db> {
@@ -120,10 +161,20 @@ impl Db {
             })
             .connect(&url)
             .await?;
+        let write_lock = Arc::new(Mutex::new(()));
+        let writer = match sqlite_file(&url) {
+            Some(path) if backend == Backend::Sqlite => Some(Arc::new(Writer::start(
+                path,
+                synchronous,
+                write_lock.clone(),
+            )?)),
+            _ => None,
+        };
         Ok(Db {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
+            write_lock,
+            writer,
         })
     }
 
@@ -237,7 +288,16 @@ impl Db {
         Ok(())
     }
 
+    /// The SQLite writer thread, when this is a file database.
+    pub(crate) fn sqlite_writer(&self) -> Option<&Writer> {
+        self.writer.as_deref()
+    }
+
     pub async fn close(&self) {
+        if let Some(w) = self.writer.clone() {
+            // Joining waits for the queued writes to commit; off the async threads.
+            let _ = tokio::task::spawn_blocking(move || w.close()).await;
+        }
         self.pool.close().await;
     }
 }
@@ -258,7 +318,7 @@ impl WriteTx {
     /// Append an entry to the hash-chained audit trail inside this transaction.
     pub async fn audit(&mut self, entry: AuditEntry) -> StoreResult<i64> {
         self.audited = true;
-        audit::append(&mut self.tx, entry).await
+        audit::append(&mut *self.tx, entry).await
     }
 
     /// Commit. A write that changed data must have recorded at least one audit entry.

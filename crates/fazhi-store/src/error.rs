@@ -30,8 +30,17 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A database error from the SQLite writer thread, or a row of an unexpected shape.
+    #[error("database error: {0}")]
+    Database(String),
     #[error("migration failed: {0}")]
     Migration(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Database(e.to_string())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -54,7 +63,7 @@ impl StoreError {
             Self::BadCredentials => "bad_credentials",
             Self::RateLimited => "rate_limited",
             Self::Refused { .. } => "refused",
-            Self::Db(_) | Self::Migration(_) => "internal",
+            Self::Db(_) | Self::Database(_) | Self::Migration(_) => "internal",
         }
     }
 
@@ -69,13 +78,15 @@ impl StoreError {
             Self::BadCredentials => "用户名或密码错误".into(),
             Self::RateLimited => "登录尝试过于频繁,请稍后再试".into(),
             Self::Refused { message_zh, .. } => message_zh.clone(),
-            Self::Db(_) | Self::Migration(_) => "系统内部错误,请联系管理员".into(),
+            Self::Db(_) | Self::Database(_) | Self::Migration(_) => {
+                "系统内部错误,请联系管理员".into()
+            }
         }
     }
 
     pub fn message_en(&self) -> String {
         match self {
-            Self::Db(_) | Self::Migration(_) => {
+            Self::Db(_) | Self::Database(_) | Self::Migration(_) => {
                 "internal error; please contact the administrator".into()
             }
             Self::RateLimited => "too many login attempts; try again later".into(),

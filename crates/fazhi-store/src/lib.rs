@@ -10,6 +10,11 @@
 //! numbered by first appearance), and values are stored as TEXT, BIGINT/INTEGER or NULL only.
 //! Timestamps are RFC 3339 UTC text with milliseconds, so they sort as strings.
 //!
+//! The hot write path (cases opened and acted on, with their audit entries) is written once
+//! against the small `sql::Conn` trait instead: on PostgreSQL it runs in a sqlx transaction, on
+//! an SQLite file on the writer thread (`sqlite_writer`), which runs it on rusqlite and commits
+//! the writes waiting at one moment together, one fsync for the batch.
+//!
 //! This crate owns the schema, the migrations, accounts, access handles and the audit trail.
 //! It must not know about HTTP or templates.
 
@@ -24,6 +29,8 @@ pub mod feeds;
 pub mod penalties;
 pub mod plans;
 pub mod profile;
+mod sql;
+mod sqlite_writer;
 #[doc(hidden)]
 pub mod testing;
 

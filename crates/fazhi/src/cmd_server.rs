@@ -70,7 +70,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 pub fn store_error(e: StoreError) -> CliError {
     let message = format!("{}\n{}", e.message_zh(), e.message_en());
     match e {
-        StoreError::Db(_) | StoreError::Migration(_) => {
+        StoreError::Db(_) | StoreError::Database(_) | StoreError::Migration(_) => {
             CliError::failure(format!("{message}\n({e})"))
         }
         StoreError::NotFound { .. } => CliError::not_found(message),

@@ -204,6 +204,48 @@ async fn acknowledged_writes_survive_sigkill() {
             );
             b["token"].as_str().unwrap().to_string()
         };
+        // Cases go through the SQLite writer thread's group commit; profiles through sqlx.
+        let officer_token: String = {
+            let officer = login(&server, "bangongshi");
+            let (_, b) = call(
+                officer
+                    .post(&format!("{base}/api/v1/tokens"))
+                    .send_json(ureq::json!({"name": "cases"})),
+            );
+            b["token"].as_str().unwrap().to_string()
+        };
+        let acked_cases = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+        let case_writers: Vec<_> = (0..2)
+            .map(|w| {
+                let (acked, base, token) =
+                    (acked_cases.clone(), base.clone(), officer_token.clone());
+                std::thread::spawn(move || {
+                    let a = agent();
+                    for n in 0.. {
+                        let r = a
+                            .post(&format!("{base}/api/v1/cases"))
+                            .set("authorization", &format!("Bearer {token}"))
+                            .send_json(ureq::json!({
+                                "procedure": "disclosure_request",
+                                "on": "2026-11-02",
+                                "fields": {
+                                    "channel": "online",
+                                    "applicant_name": format!("申请人{w}-{n}"),
+                                    "information_sought": "预算",
+                                },
+                            }));
+                        match r {
+                            Ok(res) => acked.lock().unwrap().push(
+                                res.into_json::<serde_json::Value>().unwrap()["id"]
+                                    .as_i64()
+                                    .unwrap(),
+                            ),
+                            Err(_) => return, // the server is gone
+                        }
+                    }
+                })
+            })
+            .collect();
         let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, String)>::new()));
         let units = ["general-office", "petition-bureau", "finance-bureau"];
         let writers: Vec<_> = (0..3)
@@ -235,17 +277,20 @@ async fn acknowledged_writes_survive_sigkill() {
             })
             .collect();
         let start = Instant::now();
-        while acked.lock().unwrap().len() < 30 && start.elapsed() < Duration::from_secs(60) {
+        while (acked.lock().unwrap().len() < 30 || acked_cases.lock().unwrap().len() < 30)
+            && start.elapsed() < Duration::from_secs(60)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         server.child.kill().unwrap(); // SIGKILL
         server.child.wait().unwrap();
-        for w in writers {
+        for w in writers.into_iter().chain(case_writers) {
             w.join().unwrap();
         }
         let acked = acked.lock().unwrap().clone();
+        let acked_cases = acked_cases.lock().unwrap().clone();
         assert!(
-            acked.len() >= 30,
+            acked.len() >= 30 && acked_cases.len() >= 30,
             "{}: writes were acknowledged before the kill",
             t.label
         );
@@ -272,6 +317,20 @@ async fn acknowledged_writes_survive_sigkill() {
             assert!(
                 e["after_json"].as_str().unwrap().contains(address.as_str()),
                 "{}: entry {seq} holds its write",
+                t.label
+            );
+        }
+        let officer = login(&server, "bangongshi");
+        for id in &acked_cases {
+            let (s, case) = call(
+                officer
+                    .get(&server.url(&format!("/api/v1/cases/{id}")))
+                    .call(),
+            );
+            assert_eq!(
+                (s, case["summary"]["procedure"].as_str()),
+                (200, Some("disclosure_request")),
+                "{}: acknowledged case {id} is present",
                 t.label
             );
         }
