@@ -852,6 +852,21 @@ fn cond_text(c: &Cond) -> String {
 /// The case's deadlines as of `today`, in the order the procedure lists them; only those whose
 /// triggering event has happened.
 pub fn deadlines(set: &ProcedureSet, case: &CaseState, today: NaiveDate) -> Vec<DeadlineView> {
+    deadline_views(set, case, today, true)
+}
+
+/// The same deadlines with their dates and status but without the explanations, which cost
+/// more to write than the dates cost to compute: for storage, which keeps only the dates.
+pub fn deadline_dates(set: &ProcedureSet, case: &CaseState, today: NaiveDate) -> Vec<DeadlineView> {
+    deadline_views(set, case, today, false)
+}
+
+fn deadline_views(
+    set: &ProcedureSet,
+    case: &CaseState,
+    today: NaiveDate,
+    explained: bool,
+) -> Vec<DeadlineView> {
     let Some(p) = set.get(&case.procedure) else {
         return Vec::new();
     };
@@ -880,7 +895,12 @@ pub fn deadlines(set: &ProcedureSet, case: &CaseState, today: NaiveDate) -> Vec<
             law_en: String::new(),
             article_en: String::new(),
         };
-        match explain(cal, rule, set.rules().kinds(), &evs, today) {
+        let computed = if explained {
+            explain(cal, rule, set.rules().kinds(), &evs, today)
+        } else {
+            compute(cal, rule, &evs, today)
+        };
+        match computed {
             Ok(x) => {
                 view.due = x.due;
                 view.warn_from = x.warning;

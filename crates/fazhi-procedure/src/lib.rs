@@ -27,9 +27,9 @@ mod case;
 mod def;
 
 pub use case::{
-    allowed_actions, allowed_actions_on, apply, deadlines, open, personal_fields, ActionInfo,
-    ActionRequest, Actor, Applied, AppliedAction, CaseState, ChoiceInfo, DeadlineView, Effect,
-    FieldInfo, Refusal,
+    allowed_actions, allowed_actions_on, apply, deadline_dates, deadlines, open, personal_fields,
+    ActionInfo, ActionRequest, Actor, Applied, AppliedAction, CaseState, ChoiceInfo, DeadlineView,
+    Effect, FieldInfo, Refusal,
 };
 pub use def::{
     Action, ActionField, Branch, Choice, Cond, DeadlineDef, EventSpec, FieldDef, FieldKind, Gate,

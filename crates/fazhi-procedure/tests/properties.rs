@@ -47,7 +47,9 @@ proptest! {
             let corrects = (corr == 0 && !case.history.is_empty()).then(|| (pick % case.history.len()) as u32 + 1);
             let req = ActionRequest { action: action.id.clone(), on: day, actor: actors[who].clone(), fields, corrects };
             let _ = allowed_actions_on(set, &case, &actors[who], Some(day));
-            let _ = deadlines(set, &case, day);
+            // Storage keeps the dates computed without explanations: always the same dates.
+            let dates = |v: Vec<DeadlineView>| v.into_iter().map(|x| (x.key, x.due, x.warn_from, x.status)).collect::<Vec<_>>();
+            prop_assert_eq!(dates(deadlines(set, &case, day)), dates(deadline_dates(set, &case, day)));
             if let Ok(next) = apply(set, &case, &req) {
                 prop_assert_eq!(next.case.history.len(), case.history.len() + 1);
                 prop_assert_eq!(&next.case.history[..case.history.len()], &case.history[..]);

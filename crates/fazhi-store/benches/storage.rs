@@ -175,8 +175,11 @@ fn main() {
             dbs.push(fresh_postgres(&url, "bench").await);
         }
         for t in dbs {
-            actions(&t, 2_000, 1).await;
-            actions(&t, 2_000, 8).await;
+            // One client waits for each commit; with more, the SQLite writer commits the writes
+            // waiting together (group commit), as a server with many officers at work would.
+            for clients in [1, 8, 32] {
+                actions(&t, 4_000, clients).await;
+            }
             t.remove().await;
         }
         // The sweep gets databases of its own, holding only the synthetic cases.

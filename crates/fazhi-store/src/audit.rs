@@ -101,8 +101,17 @@ impl AuditRecord {
     }
 }
 
-const COLUMNS: &str =
-    "seq, at, actor, unit_key, action, entity, entity_id, before_json, after_json, prev_hash, hash";
+macro_rules! columns {
+    () => {
+        "seq, at, actor, unit_key, action, entity, entity_id, before_json, after_json, prev_hash, hash"
+    };
+}
+const COLUMNS: &str = columns!();
+const INSERT: &str = concat!(
+    "INSERT INTO audit_log (",
+    columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+);
 
 /// Append inside the caller's transaction, which already holds the write lock.
 pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult<i64> {
@@ -128,9 +137,7 @@ pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult
     };
     rec.hash = rec.compute_hash();
     c.execute(
-        &format!(
-            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ),
+        INSERT,
         args![
             rec.seq,
             &rec.at,

@@ -220,40 +220,94 @@ async fn personal_values<C: Conn>(
     .collect()
 }
 
-/// Write the case row, its personal values and its deadlines (insert when `case_id` is None).
+/// What storing a case state writes: the masked row, the personal values apart, and the
+/// deadlines as of its last action. Computed without the database, so a new case's rows are
+/// prepared before its write transaction begins.
+struct CaseRows {
+    procedure: String,
+    version: String,
+    opened_on: String,
+    step: String,
+    closed_on: Option<String>,
+    outcome: Option<String>,
+    major: i64,
+    state_json: String,
+    at: String,
+    next_due: Option<String>,
+    next_warn: Option<String>,
+    late: Option<i64>,
+    personal: BTreeMap<String, String>,
+    deadlines: Vec<DeadlineRow>,
+}
+
+/// One row of `case_deadlines`.
+struct DeadlineRow {
+    key: String,
+    rule_id: String,
+    due: Option<String>,
+    warn_from: Option<String>,
+    running: bool,
+}
+
+impl CaseRows {
+    fn of(state: &CaseState) -> CaseRows {
+        let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+        let (masked, values) = mask(state, &personal);
+        // Deadlines as of the last action's day: only due and warn-from dates are kept, the
+        // status on any later day follows from them.
+        let as_of = state
+            .history
+            .last()
+            .map(|a| a.on)
+            .unwrap_or(state.opened_on);
+        let deadlines: Vec<(DeadlineView, bool)> =
+            fazhi_procedure::deadline_dates(set(), state, as_of)
+                .into_iter()
+                .map(|d| {
+                    let running = !state.closed
+                        && d.due.is_some()
+                        && matches!(d.status.as_str(), "on_time" | "due_soon" | "overdue");
+                    (d, running)
+                })
+                .collect();
+        let running = deadlines.iter().filter(|(_, r)| *r).map(|(d, _)| d);
+        CaseRows {
+            procedure: state.procedure.clone(),
+            version: state.version.clone(),
+            opened_on: date_text(state.opened_on),
+            step: state.step.clone(),
+            closed_on: state.closed_on.map(date_text),
+            outcome: state.outcome.clone(),
+            major: masked.fields.get("major_case").is_some_and(|v| v == "true") as i64,
+            state_json: serde_json::to_string(&masked).expect("a case state serialises"),
+            at: crate::now_text(),
+            next_due: running.clone().filter_map(|d| d.due).min().map(date_text),
+            next_warn: running.filter_map(|d| d.warn_from).min().map(date_text),
+            late: state
+                .closed
+                .then(|| deadlines.iter().any(|(d, _)| d.status == "closed_late") as i64),
+            personal: values,
+            deadlines: deadlines
+                .into_iter()
+                .map(|(d, running)| DeadlineRow {
+                    key: d.key,
+                    rule_id: d.rule_id,
+                    due: d.due.map(date_text),
+                    warn_from: d.warn_from.map(date_text),
+                    running,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Write a case's rows: insert when `case_id` is None, else replace. Returns the case's id.
 async fn save<C: Conn>(
     c: &mut C,
     case_id: Option<i64>,
     unit_id: i64,
-    state: &CaseState,
+    rows: CaseRows,
 ) -> StoreResult<i64> {
-    let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
-    let (masked, values) = mask(state, &personal);
-    let json = serde_json::to_string(&masked).expect("a case state serialises");
-    let major = masked.fields.get("major_case").is_some_and(|v| v == "true") as i64;
-    let now = crate::now_text();
-    // Deadlines as of the last action's day: only due and warn-from dates are kept, the status
-    // on any later day follows from them.
-    let as_of = state
-        .history
-        .last()
-        .map(|a| a.on)
-        .unwrap_or(state.opened_on);
-    let deadlines: Vec<(DeadlineView, bool)> = fazhi_procedure::deadlines(set(), state, as_of)
-        .into_iter()
-        .map(|d| {
-            let running = !state.closed
-                && d.due.is_some()
-                && matches!(d.status.as_str(), "on_time" | "due_soon" | "overdue");
-            (d, running)
-        })
-        .collect();
-    let running = deadlines.iter().filter(|(_, r)| *r).map(|(d, _)| d);
-    let next_due = running.clone().filter_map(|d| d.due).min().map(date_text);
-    let next_warn = running.filter_map(|d| d.warn_from).min().map(date_text);
-    let late = state
-        .closed
-        .then(|| deadlines.iter().any(|(d, _)| d.status == "closed_late") as i64);
     let id = match case_id {
         None => c
             .fetch_optional(
@@ -261,19 +315,19 @@ async fn save<C: Conn>(
                  created_at, updated_at, next_due, next_warn, late) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id",
                 args![
-                    &state.procedure,
-                    &state.version,
+                    rows.procedure,
+                    rows.version,
                     unit_id,
-                    date_text(state.opened_on),
-                    &state.step,
-                    state.closed_on.map(date_text),
-                    &state.outcome,
-                    major,
-                    json,
-                    now,
-                    next_due,
-                    next_warn,
-                    late,
+                    rows.opened_on,
+                    rows.step,
+                    rows.closed_on,
+                    rows.outcome,
+                    rows.major,
+                    rows.state_json,
+                    rows.at,
+                    rows.next_due,
+                    rows.next_warn,
+                    rows.late,
                 ],
             )
             .await?
@@ -284,15 +338,15 @@ async fn save<C: Conn>(
                 "UPDATE cases SET step = $1, closed_on = $2, outcome = $3, major = $4, state = $5, updated_at = $6, \
                  next_due = $7, next_warn = $8, late = $9 WHERE id = $10",
                 args![
-                    &state.step,
-                    state.closed_on.map(date_text),
-                    &state.outcome,
-                    major,
-                    json,
-                    now,
-                    next_due,
-                    next_warn,
-                    late,
+                    rows.step,
+                    rows.closed_on,
+                    rows.outcome,
+                    rows.major,
+                    rows.state_json,
+                    rows.at,
+                    rows.next_due,
+                    rows.next_warn,
+                    rows.late,
                     id,
                 ],
             )
@@ -300,7 +354,7 @@ async fn save<C: Conn>(
             id
         }
     };
-    for (field, value) in &values {
+    for (field, value) in rows.personal {
         c.execute(
             "INSERT INTO case_personal (case_id, field, value) VALUES ($1, $2, $3) \
              ON CONFLICT (case_id, field) DO UPDATE SET value = excluded.value",
@@ -312,10 +366,10 @@ async fn save<C: Conn>(
         c.execute("DELETE FROM case_deadlines WHERE case_id = $1", args![id])
             .await?;
     }
-    if !deadlines.is_empty() {
+    if !rows.deadlines.is_empty() {
         // One statement for all of the case's deadlines: each statement costs a round trip.
         // Placeholders are numbered in order of appearance (see the crate docs).
-        let rows: Vec<String> = (0..deadlines.len())
+        let placeholders: Vec<String> = (0..rows.deadlines.len())
             .map(|i| {
                 let b = i * 7;
                 let p: Vec<String> = (1..=7).map(|k| format!("${}", b + k)).collect();
@@ -324,18 +378,18 @@ async fn save<C: Conn>(
             .collect();
         let sql = format!(
             "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES {}",
-            rows.join(", ")
+            placeholders.join(", ")
         );
-        let mut values = Vec::with_capacity(deadlines.len() * 7);
-        for (d, running) in &deadlines {
+        let mut values = Vec::with_capacity(rows.deadlines.len() * 7);
+        for d in rows.deadlines {
             values.extend(args![
                 id,
-                &d.key,
+                d.key,
                 unit_id,
-                &d.rule_id,
-                d.due.map(date_text),
-                d.warn_from.map(date_text),
-                *running as i64,
+                d.rule_id,
+                d.due,
+                d.warn_from,
+                d.running as i64
             ]);
         }
         c.execute(&sql, values).await?;
@@ -359,31 +413,28 @@ pub async fn open_case(
 ) -> StoreResult<i64> {
     let actor = actor_for(who, unit.unit_id());
     let state = fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
-    let (unit_id, unit_key, by) = (
-        unit.unit_id(),
-        unit.unit_key().to_string(),
-        unit.actor().to_string(),
-    );
-    write_tx!(db, |c| open_in(c, unit_id, &unit_key, &by, &state))
+    // Everything but the id is prepared here, outside the write transaction, so the writer
+    // only writes.
+    let rows = CaseRows::of(&state);
+    let entry = AuditEntry::new(unit.actor(), "case.open", "case", "")
+        .unit(unit.unit_key())
+        .after(serde_json::json!({
+            "procedure": state.procedure, "version": state.version, "on": state.opened_on,
+            "step": state.step, "fields": public_fields(&state),
+        }));
+    let unit_id = unit.unit_id();
+    write_tx!(db, |c| open_in(c, unit_id, rows, entry))
 }
 
 async fn open_in<C: Conn>(
     c: &mut C,
     unit_id: i64,
-    unit_key: &str,
-    by: &str,
-    state: &CaseState,
+    rows: CaseRows,
+    mut entry: AuditEntry,
 ) -> StoreResult<i64> {
-    let id = save(c, None, unit_id, state).await?;
-    c.audit(
-        AuditEntry::new(by, "case.open", "case", id)
-            .unit(unit_key)
-            .after(serde_json::json!({
-                "procedure": state.procedure, "version": state.version, "on": state.opened_on,
-                "step": state.step, "fields": public_fields(state),
-            })),
-    )
-    .await?;
+    let id = save(c, None, unit_id, rows).await?;
+    entry.entity_id = id.to_string();
+    c.audit(entry).await?;
     Ok(id)
 }
 
@@ -438,7 +489,13 @@ async fn act_in<C: Conn>(
         corrects,
     };
     let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
-    save(c, Some(case_id), stored.unit_id, &applied.case).await?;
+    save(
+        c,
+        Some(case_id),
+        stored.unit_id,
+        CaseRows::of(&applied.case),
+    )
+    .await?;
     let before = serde_json::json!({ "step": state.step, "closed": state.closed });
     let last = applied.case.history.last();
     let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
@@ -487,7 +544,7 @@ async fn act_in<C: Conn>(
         let new_state =
             fazhi_procedure::open(set(), procedure, *start_date, &system, fields.clone())
                 .map_err(refused)?;
-        let new_id = save(c, None, stored.unit_id, &new_state).await?;
+        let new_id = save(c, None, stored.unit_id, CaseRows::of(&new_state)).await?;
         c.execute(
             "INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)",
             args![case_id, new_id, link],
@@ -1036,7 +1093,7 @@ pub async fn generate(db: &Db, n: usize) -> StoreResult<usize> {
                 state = applied.case;
             }
         }
-        save(&mut tx, None, *unit_id, &state).await?;
+        save(&mut tx, None, *unit_id, CaseRows::of(&state)).await?;
     }
     tx.audit(
         AuditEntry::new("generator", "case.generate", "case", "bulk")

@@ -83,7 +83,8 @@ impl Writer {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; \
-             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+             PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;"
         ))?;
         conn.set_prepared_statement_cache_capacity(128);
         let (queue, jobs) = mpsc::channel();
