@@ -147,7 +147,8 @@ pub struct DeadlineView {
     pub due: Option<NaiveDate>,
     pub warn_from: Option<NaiveDate>,
     /// on_time | due_soon | overdue | closed_on_time | closed_late | suspended |
-    /// no_time_limit | lapsed (an optional deadline unused when the case closed) | error
+    /// no_time_limit | lapsed (an optional deadline, a right, unused by its end or when the
+    /// case closed) | error
     pub status: String,
     pub explanation_zh: String,
     pub explanation_en: String,
@@ -155,6 +156,8 @@ pub struct DeadlineView {
     pub article: String,
     pub law_en: String,
     pub article_en: String,
+    /// A right rather than a duty (appeal, time to sue): warned of, never an overdue alarm.
+    pub optional: bool,
 }
 
 /// The fields a procedure marks personal (names and contacts of private persons).
@@ -894,6 +897,7 @@ fn deadline_views(
             article: String::new(),
             law_en: String::new(),
             article_en: String::new(),
+            optional: d.optional,
         };
         let computed = if explained {
             explain(cal, rule, set.rules().kinds(), &evs, today)
@@ -905,7 +909,8 @@ fn deadline_views(
                 view.due = x.due;
                 view.warn_from = x.warning;
                 view.status = x.status.name().to_owned();
-                if d.optional && case.closed && x.closed.is_none() {
+                // A right (optional deadline) not used in time lapses; it is nobody's breach.
+                if d.optional && x.closed.is_none() && (case.closed || view.status == "overdue") {
                     view.status = "lapsed".into();
                 }
                 view.explanation_zh = x

@@ -374,6 +374,10 @@ fn litigation_head_appearance_major_case_appeal_and_outcome() {
         due(set, &c, "appeal_judgment", "2015-07-02").due,
         Some(d("2015-07-16"))
     );
+    // A right, not a duty: unused past its end it has lapsed; it is never overdue.
+    let unused = due(set, &c, "appeal_judgment", "2015-07-20");
+    assert_eq!((unused.optional, unused.status.as_str()), (true, "lapsed"));
+    assert!(!due(set, &c, "defence", "2015-07-20").optional);
     assert!(deadlines(set, &c, d("2015-07-02"))
         .iter()
         .all(|x| x.key != "appeal_ruling"));

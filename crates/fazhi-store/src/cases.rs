@@ -247,6 +247,7 @@ struct DeadlineRow {
     due: Option<String>,
     warn_from: Option<String>,
     running: bool,
+    optional: bool,
 }
 
 impl CaseRows {
@@ -270,7 +271,11 @@ impl CaseRows {
                     (d, running)
                 })
                 .collect();
-        let running = deadlines.iter().filter(|(_, r)| *r).map(|(d, _)| d);
+        // The summary follows duties; a right (optional deadline) is nobody's overdue work.
+        let running = deadlines
+            .iter()
+            .filter(|(d, r)| *r && !d.optional)
+            .map(|(d, _)| d);
         CaseRows {
             procedure: state.procedure.clone(),
             version: state.version.clone(),
@@ -295,6 +300,7 @@ impl CaseRows {
                     due: d.due.map(date_text),
                     warn_from: d.warn_from.map(date_text),
                     running,
+                    optional: d.optional,
                 })
                 .collect(),
         }
@@ -371,16 +377,16 @@ async fn save<C: Conn>(
         // Placeholders are numbered in order of appearance (see the crate docs).
         let placeholders: Vec<String> = (0..rows.deadlines.len())
             .map(|i| {
-                let b = i * 7;
-                let p: Vec<String> = (1..=7).map(|k| format!("${}", b + k)).collect();
+                let b = i * 8;
+                let p: Vec<String> = (1..=8).map(|k| format!("${}", b + k)).collect();
                 format!("({})", p.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open) VALUES {}",
+            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open, optional) VALUES {}",
             placeholders.join(", ")
         );
-        let mut values = Vec::with_capacity(rows.deadlines.len() * 7);
+        let mut values = Vec::with_capacity(rows.deadlines.len() * 8);
         for d in rows.deadlines {
             values.extend(args![
                 id,
@@ -389,7 +395,8 @@ async fn save<C: Conn>(
                 d.rule_id,
                 d.due,
                 d.warn_from,
-                d.running as i64
+                d.running as i64,
+                d.optional as i64,
             ]);
         }
         c.execute(&sql, values).await?;
@@ -831,7 +838,7 @@ pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreRes
     let alarms = sqlx::query(
         "INSERT INTO alerts (case_id, unit_id, deadline_key, due, kind, raised_on) \
          SELECT case_id, unit_id, key, due, 'alarm', $1 FROM case_deadlines \
-         WHERE open = 1 AND due < $1 ON CONFLICT DO NOTHING",
+         WHERE open = 1 AND optional = 0 AND due < $1 ON CONFLICT DO NOTHING",
     )
     .bind(&day)
     .execute(tx.conn())
@@ -872,7 +879,7 @@ pub async fn overdue(db: &Db, who: &Principal, on: NaiveDate) -> StoreResult<Vec
     let rows = sqlx::query(
         "SELECT u.key, u.name, d.case_id, c.procedure, d.key, d.due, d.unit_id FROM case_deadlines d \
          JOIN units u ON u.id = d.unit_id JOIN cases c ON c.id = d.case_id \
-         WHERE d.open = 1 AND d.due < $1 ORDER BY u.id, d.due",
+         WHERE d.open = 1 AND d.optional = 0 AND d.due < $1 ORDER BY u.id, d.due",
     )
     .bind(date_text(on))
     .fetch_all(db.pool())

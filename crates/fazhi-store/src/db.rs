@@ -61,6 +61,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "feeds", "0006_feeds"),
     migration!(7, "case_summary", "0007_case_summary"),
     migration!(8, "last_seen", "0008_last_seen"),
+    migration!(9, "optional_deadlines", "0009_optional_deadlines"),
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

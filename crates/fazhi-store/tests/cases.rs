@@ -343,3 +343,70 @@ async fn the_sweep_raises_each_alert_once_and_supervisors_hold_people_accountabl
         t.remove().await;
     }
 }
+
+/// An appeal window is a right: the sweep warns before it ends, but when it passes unused no
+/// alarm is raised and the case is not overdue.
+#[tokio::test]
+async fn a_lapsed_appeal_window_warns_but_is_never_overdue() {
+    for t in fresh_databases("case_optional").await {
+        let db = t.open().await;
+        let (go, _, sup, _) = setup(&db).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        let id = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "litigation",
+            d("2024-05-06"),
+            fields(&[("court", "巴州区法院")]),
+        )
+        .await
+        .unwrap();
+        for (action, on, f) in [
+            (
+                "complaint_served",
+                "2024-05-06",
+                vec![("served_on", "2024-05-06"), ("court", "巴州区法院")],
+            ),
+            ("file_defence", "2024-05-15", vec![("filed_on", "2024-05-15")]),
+            (
+                "hearing",
+                "2024-06-03",
+                vec![("head_appeared", "true"), ("head_name", "副市长")],
+            ),
+            (
+                "first_instance_decision",
+                "2024-07-01",
+                vec![
+                    ("document_kind", "judgment"),
+                    ("result", "agency_wins"),
+                    ("served_on", "2024-07-01"),
+                ],
+            ),
+        ] {
+            cases::act(&db, &go, id, action, d(on), fields(&f), None)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {action}: {e}", t.label));
+        }
+        let view = cases::view(&db, &go, id, d("2024-07-02")).await.unwrap();
+        let appeal = view
+            .deadlines
+            .iter()
+            .find(|x| x.key == "appeal_judgment")
+            .unwrap();
+        assert_eq!(appeal.due, Some(d("2024-07-16")), "{}", t.label);
+        let warn_from = appeal.warn_from.unwrap();
+        let r = cases::sweep(&db, warn_from, "p1", "test").await.unwrap();
+        assert_eq!((r.warnings, r.alarms), (1, 0), "{}: warned", t.label);
+        let on = d("2024-07-22");
+        let r = cases::sweep(&db, on, "p2", "test").await.unwrap();
+        assert_eq!((r.warnings, r.alarms), (0, 0), "{}: no alarm", t.label);
+        assert!(cases::overdue(&db, &sup, on).await.unwrap().is_empty());
+        let view = cases::view(&db, &go, id, on).await.unwrap();
+        assert_eq!(view.summary.timing, "no_running_deadline", "{}", t.label);
+        let appeal = view.deadlines.iter().find(|x| x.key == "appeal_judgment");
+        assert_eq!(appeal.map(|x| x.status.as_str()), Some("lapsed"));
+        db.close().await;
+        t.remove().await;
+    }
+}
