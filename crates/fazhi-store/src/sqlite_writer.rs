@@ -67,7 +67,8 @@ where
     }
 }
 
-/// The handle on the writer thread. Dropping the last handle (or `close`) stops the thread.
+/// The handle on the writer thread. `close` stops it and waits; dropping the handle stops it
+/// without waiting (a drop must not block: the thread may be waiting for the write lock).
 pub(crate) struct Writer {
     queue: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -128,12 +129,6 @@ impl Writer {
         if let Some(thread) = self.thread.lock().expect("writer thread lock").take() {
             let _ = thread.join();
         }
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.close();
     }
 }
 

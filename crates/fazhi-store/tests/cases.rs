@@ -368,7 +368,11 @@ async fn a_lapsed_appeal_window_warns_but_is_never_overdue() {
                 "2024-05-06",
                 vec![("served_on", "2024-05-06"), ("court", "巴州区法院")],
             ),
-            ("file_defence", "2024-05-15", vec![("filed_on", "2024-05-15")]),
+            (
+                "file_defence",
+                "2024-05-15",
+                vec![("filed_on", "2024-05-15")],
+            ),
             (
                 "hearing",
                 "2024-06-03",
@@ -406,6 +410,89 @@ async fn a_lapsed_appeal_window_warns_but_is_never_overdue() {
         assert_eq!(view.summary.timing, "no_running_deadline", "{}", t.label);
         let appeal = view.deadlines.iter().find(|x| x.key == "appeal_judgment");
         assert_eq!(appeal.map(|x| x.status.as_str()), Some("lapsed"));
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+/// Many writes at once: on SQLite they are committed together in batches, each in its own
+/// savepoint. Twenty officers extending one case at once: exactly one extension is recorded, the
+/// others are refused and leave nothing behind; forty cases opened alongside all stand; the
+/// audit chain has one entry per acknowledged write and verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_apply_in_turn_and_a_refused_one_leaves_nothing() {
+    for t in fresh_databases("case_concurrent").await {
+        let db = t.open().await;
+        let (go, _, _, _) = setup(&db).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        let id = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2024-03-01"),
+            disclosure("甲"),
+        )
+        .await
+        .unwrap();
+        let head = audit::head_seq(&db).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let (db, go) = (db.clone(), go.clone());
+            tasks.push(tokio::spawn(async move {
+                if i % 3 == 0 {
+                    let ext = fields(&[("approver", "王主任"), ("reason", &format!("第{i}次"))]);
+                    cases::act(&db, &go, id, "extend", d("2024-03-20"), ext, None)
+                        .await
+                        .map(|_| "extended")
+                } else {
+                    let unit = go.write_unit(&db, "general-office").await.unwrap();
+                    cases::open_case(
+                        &db,
+                        &unit,
+                        &go,
+                        "disclosure_request",
+                        d("2024-03-04"),
+                        disclosure(&format!("申请人{i}")),
+                    )
+                    .await
+                    .map(|_| "opened")
+                }
+            }));
+        }
+        let mut outcomes = BTreeMap::new();
+        for task in tasks {
+            let key = match task.await.unwrap() {
+                Ok(what) => what.to_string(),
+                Err(StoreError::Refused { reason, .. }) => format!("refused:{reason}"),
+                Err(e) => panic!("{}: {e}", t.label),
+            };
+            *outcomes.entry(key).or_insert(0) += 1;
+        }
+        assert_eq!(
+            outcomes.get("extended"),
+            Some(&1),
+            "{}: {outcomes:?}",
+            t.label
+        );
+        assert_eq!(
+            outcomes.get("opened"),
+            Some(&40),
+            "{}: {outcomes:?}",
+            t.label
+        );
+        assert_eq!(outcomes.values().sum::<i32>(), 60, "{}", t.label);
+        let v = cases::view(&db, &go, id, d("2024-03-20")).await.unwrap();
+        let extensions = v.state.history.iter().filter(|a| a.action == "extend");
+        assert_eq!(extensions.count(), 1, "{}", t.label);
+        // One audit entry per acknowledged write (41), plus the personal-data read just now.
+        assert_eq!(
+            audit::head_seq(&db).await.unwrap(),
+            head + 42,
+            "{}",
+            t.label
+        );
+        assert!(audit::verify(&db).await.unwrap().is_intact(), "{}", t.label);
         db.close().await;
         t.remove().await;
     }
