@@ -39,6 +39,10 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
         include_str!("../../../data/rules/disclosure/reply.toml"),
     ),
     (
+        "data/rules/disclosure/clarification.toml",
+        include_str!("../../../data/rules/disclosure/clarification.toml"),
+    ),
+    (
         "data/rules/licensing/supplement-request.toml",
         include_str!("../../../data/rules/licensing/supplement-request.toml"),
     ),
@@ -51,12 +55,24 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
         include_str!("../../../data/rules/licensing/joint-decision.toml"),
     ),
     (
+        "data/rules/licensing/hearing-request.toml",
+        include_str!("../../../data/rules/licensing/hearing-request.toml"),
+    ),
+    (
+        "data/rules/licensing/hearing.toml",
+        include_str!("../../../data/rules/licensing/hearing.toml"),
+    ),
+    (
         "data/rules/reconsideration/acceptance.toml",
         include_str!("../../../data/rules/reconsideration/acceptance.toml"),
     ),
     (
         "data/rules/reconsideration/respondent-reply.toml",
         include_str!("../../../data/rules/reconsideration/respondent-reply.toml"),
+    ),
+    (
+        "data/rules/reconsideration/respondent-reply-simplified.toml",
+        include_str!("../../../data/rules/reconsideration/respondent-reply-simplified.toml"),
     ),
     (
         "data/rules/reconsideration/decision.toml",
@@ -81,6 +97,14 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
     (
         "data/rules/petition/re-review.toml",
         include_str!("../../../data/rules/petition/re-review.toml"),
+    ),
+    (
+        "data/rules/petition/review-request.toml",
+        include_str!("../../../data/rules/petition/review-request.toml"),
+    ),
+    (
+        "data/rules/petition/re-review-request.toml",
+        include_str!("../../../data/rules/petition/re-review-request.toml"),
     ),
     (
         "data/rules/litigation/defence.toml",

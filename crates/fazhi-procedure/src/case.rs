@@ -378,6 +378,11 @@ fn rebuild(p: &Procedure, case: &mut CaseState) {
 /// The deadline engine's events for each deadline key, from the effective history.
 fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>)> {
     let mut by: Vec<Vec<Event>> = vec![Vec::new(); p.deadlines.len()];
+    let live: Vec<bool> = p
+        .deadlines
+        .iter()
+        .map(|d| d.in_version(&case.version))
+        .collect();
     for e in effective(&case.history) {
         let Some(a) = p.action(e.action) else {
             continue;
@@ -394,6 +399,9 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
             let Some(i) = p.deadlines.iter().position(|d| d.key == s.deadline) else {
                 continue;
             };
+            if !live[i] {
+                continue;
+            }
             // A deadline met once stays met: later closing actions (e.g. a decision after a
             // late reply) do not close it again.
             if s.kind == EventKind::Closed && by[i].iter().any(|x| x.kind == EventKind::Closed) {

@@ -145,6 +145,15 @@ pub struct DeadlineDef {
     /// A right rather than a duty (an appeal, the other party's time to sue): when the case
     /// closes without it being used it lapses instead of closing late.
     pub optional: bool,
+    /// Procedure versions the deadline exists in; empty = all. In other versions the actions'
+    /// events for it are dropped, so it never starts.
+    pub versions: Vec<String>,
+}
+
+impl DeadlineDef {
+    pub fn in_version(&self, v: &str) -> bool {
+        self.versions.is_empty() || self.versions.iter().any(|x| x == v)
+    }
 }
 
 /// `field=a|b`: the field's value is one of the listed ones; `field=*`: it has a value.
@@ -369,6 +378,8 @@ struct RawDeadline {
     rule: Spanned<String>,
     #[serde(default)]
     optional: bool,
+    #[serde(default)]
+    versions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -630,10 +641,18 @@ pub(crate) fn parse_procedure(
                 ),
             ));
         }
+        if let Some(v) = d
+            .versions
+            .iter()
+            .find(|v| !versions.iter().any(|x| x.id == **v))
+        {
+            return Err(cx.err(at, format!("unknown version {v:?}")));
+        }
         deadlines.push(DeadlineDef {
             key: d.key.get_ref().clone(),
             rule: d.rule.get_ref().clone(),
             optional: d.optional,
+            versions: d.versions.clone(),
         });
     }
 

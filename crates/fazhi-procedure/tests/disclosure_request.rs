@@ -414,3 +414,167 @@ fn case_state_round_trips_through_json() {
         vec!["applicant_name", "applicant_contact"]
     );
 }
+
+fn view(set: &ProcedureSet, c: &CaseState, key: &str, today: &str) -> Option<DeadlineView> {
+    deadlines(set, c, d(today))
+        .into_iter()
+        .find(|x| x.key == key)
+}
+
+#[test]
+fn clarification_must_be_asked_within_7_working_days_under_the_2019_regulation() {
+    let set = ProcedureSet::bundled();
+    // Received on Friday 2019-09-27: 7 working days cross National Day 2019 and count both
+    // make-up days (Sunday 09-29, Saturday 10-12), so the last day is Saturday 10-12.
+    let c = open(
+        set,
+        "disclosure_request",
+        d("2019-09-27"),
+        &officer(),
+        f(&[("channel", "in_person"), ("applicant_name", "赵六")]),
+    )
+    .unwrap();
+    assert_eq!(c.version, "2019");
+    let dl = deadlines(set, &c, d("2019-10-08"));
+    assert_eq!(dl[0].key, "reply", "the reply stays the first deadline");
+    let v = view(set, &c, "clarification", "2019-10-08").unwrap();
+    assert_eq!(v.rule_id, "disclosure.clarification");
+    assert_eq!(
+        (v.due, v.warn_from, v.status.as_str(), v.optional),
+        (
+            Some(d("2019-10-12")),
+            Some(d("2019-10-10")),
+            "on_time",
+            true
+        )
+    );
+    assert_eq!(v.article, "第三十条");
+    assert!(
+        v.explanation_en.contains("7 working days"),
+        "{}",
+        v.explanation_en
+    );
+    // Asked on the make-up Saturday, the last day: on time.
+    let asked = act(
+        set,
+        &c,
+        "ask_clarification",
+        "2019-10-12",
+        &[("clarification_points", "请说明所需文件的年份")],
+    );
+    assert_eq!(
+        view(set, &asked, "clarification", "2019-10-14")
+            .unwrap()
+            .status,
+        "closed_on_time"
+    );
+
+    // Asked a day after the 7 working days (Spring Festival 2024, make-up Sunday 02-18): the
+    // request is recorded and the reply period restarts, but the clarification closed late.
+    let c = open(
+        set,
+        "disclosure_request",
+        d("2024-02-05"),
+        &officer(),
+        f(&[("channel", "online"), ("applicant_name", "钱七")]),
+    )
+    .unwrap();
+    assert_eq!(
+        view(set, &c, "clarification", "2024-02-05").unwrap().due,
+        Some(d("2024-02-20"))
+    );
+    let late = act(
+        set,
+        &c,
+        "ask_clarification",
+        "2024-02-21",
+        &[("clarification_points", "x")],
+    );
+    assert_eq!(late.step, "awaiting_clarification");
+    assert_eq!(
+        view(set, &late, "clarification", "2024-02-22")
+            .unwrap()
+            .status,
+        "closed_late"
+    );
+
+    // Not asked: past its last day it has lapsed (never overdue), and replying without asking
+    // leaves it lapsed while the reply itself closes on time.
+    let v = view(set, &c, "clarification", "2024-02-21").unwrap();
+    assert_eq!(
+        (v.status.as_str(), v.due),
+        ("lapsed", Some(d("2024-02-20")))
+    );
+    let replied = act(
+        set,
+        &c,
+        "reply",
+        "2024-02-26",
+        &[("reply_type", "disclose")],
+    );
+    assert!(replied.closed);
+    assert_eq!(
+        view(set, &replied, "clarification", "2024-03-01")
+            .unwrap()
+            .status,
+        "lapsed"
+    );
+    assert_eq!(
+        view(set, &replied, "reply", "2024-03-01").unwrap().status,
+        "closed_on_time"
+    );
+    // Replied within the 7 working days without asking: it lapses with the closed case.
+    let quick = act(
+        set,
+        &c,
+        "reply",
+        "2024-02-07",
+        &[("reply_type", "disclose")],
+    );
+    assert_eq!(
+        view(set, &quick, "clarification", "2024-02-07")
+            .unwrap()
+            .status,
+        "lapsed"
+    );
+}
+
+#[test]
+fn the_2007_regulation_has_no_clarification_deadline() {
+    let set = ProcedureSet::bundled();
+    let c = open(
+        set,
+        "disclosure_request",
+        d("2019-05-14"),
+        &officer(),
+        f(&[("channel", "post"), ("applicant_name", "孙八")]),
+    )
+    .unwrap();
+    assert_eq!(c.version, "2008");
+    // Asked a month later: allowed, and no clarification deadline appears.
+    let c = act(
+        set,
+        &c,
+        "ask_clarification",
+        "2019-06-14",
+        &[("clarification_points", "x")],
+    );
+    let dl = deadlines(set, &c, d("2019-06-14"));
+    assert_eq!(
+        dl.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
+        vec!["reply"]
+    );
+    // The first day of the 2019 regulation has it: 7 working days → 2019-05-24.
+    let c = open(
+        set,
+        "disclosure_request",
+        d("2019-05-15"),
+        &officer(),
+        f(&[("channel", "post"), ("applicant_name", "孙八")]),
+    )
+    .unwrap();
+    assert_eq!(
+        view(set, &c, "clarification", "2019-05-15").unwrap().due,
+        Some(d("2019-05-24"))
+    );
+}

@@ -155,3 +155,19 @@ fn links_must_name_known_procedures_and_fields() {
     let t = BASE.replace("to = \"done\"", "to = \"done\"\nlink = { procedure = \"litigation\", name = \"x\", fields = { applicant_name = \"who\" } }");
     ProcedureSet::check(&[("demo.toml", &t)]).unwrap();
 }
+
+#[test]
+fn a_deadline_may_be_limited_to_known_versions() {
+    let t = BASE.replace(
+        "rule = \"disclosure.reply\"",
+        "rule = \"disclosure.reply\"\nversions = [\"v1\"]",
+    );
+    ProcedureSet::parse(&[("demo.toml", &t)]).unwrap();
+    let t = BASE.replace(
+        "rule = \"disclosure.reply\"",
+        "rule = \"disclosure.reply\"\nversions = [\"v9\"]",
+    );
+    let (line, m) = err(&t);
+    assert_eq!(line, line_of(&t, "key = \"reply\""));
+    assert!(m.contains("unknown version \"v9\""), "{m}");
+}

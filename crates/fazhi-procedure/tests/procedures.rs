@@ -570,3 +570,463 @@ fn personal_fields_are_marked_in_every_procedure() {
     }
     assert!(personal_fields(set, "petition").contains(&"petitioner_id_number".to_string()));
 }
+
+fn key_present(set: &ProcedureSet, c: &CaseState, key: &str, today: &str) -> bool {
+    deadlines(set, c, d(today)).iter().any(|x| x.key == key)
+}
+
+fn petition_replied(set: &ProcedureSet, received: &str, accepted: &str) -> CaseState {
+    let c = open(
+        set,
+        "petition",
+        d(received),
+        &officer(),
+        f(&[
+            ("channel", "letter"),
+            ("petitioner_name", "吴"),
+            ("matter", "物业维修资金"),
+        ]),
+    )
+    .unwrap();
+    let c = act(set, &c, "accept", accepted, &[]);
+    act(
+        set,
+        &c,
+        "assign",
+        accepted,
+        &[("assigned_unit", "市住建局")],
+    )
+}
+
+#[test]
+fn petition_review_and_re_review_requests_are_the_petitioners_rights_of_30_days() {
+    let set = ProcedureSet::bundled();
+    let c = petition_replied(set, "2023-07-03", "2023-07-05");
+    assert!(!key_present(set, &c, "review_request", "2023-07-05"));
+    // The opinion handed over on 2023-09-01: 30 days end on 10-01, in National Day 2023; the
+    // next working day is the make-up Saturday 10-07.
+    let c = act(
+        set,
+        &c,
+        "reply",
+        "2023-09-01",
+        &[("opinion", "not_support")],
+    );
+    let v = due(set, &c, "review_request", "2023-10-03");
+    assert_eq!(
+        (v.due, v.warn_from, v.status.as_str(), v.optional),
+        (
+            Some(d("2023-10-07")),
+            Some(d("2023-10-02")),
+            "due_soon",
+            true
+        )
+    );
+    assert_eq!(v.article, "第三十五条");
+    // After the last day the right has lapsed; a late request is refused.
+    assert_eq!(
+        due(set, &c, "review_request", "2023-10-08").status,
+        "lapsed"
+    );
+    let r = try_act(set, &c, "request_review", "2023-10-08", &[]).unwrap_err();
+    assert_eq!(r.code, "gate");
+    assert!(r.message_en.contains("30 days"), "{}", r.message_en);
+    // Asked on the make-up Saturday, the last day.
+    let c = act(set, &c, "request_review", "2023-10-07", &[]);
+    assert_eq!(
+        due(set, &c, "review_request", "2023-10-08").status,
+        "closed_on_time"
+    );
+    assert_eq!(
+        due(set, &c, "review", "2023-10-08").due,
+        Some(d("2023-11-06"))
+    );
+    // The review opinion reached the petitioner on 11-03: 30 days end on Sunday 12-03 → 12-04.
+    let c = act(
+        set,
+        &c,
+        "review_reply",
+        "2023-11-01",
+        &[
+            ("opinion", "not_support"),
+            ("review_served_on", "2023-11-03"),
+        ],
+    );
+    let v = due(set, &c, "re_review_request", "2023-11-02");
+    assert_eq!(
+        (v.due, v.article.as_str()),
+        (Some(d("2023-12-04")), "第三十六条")
+    );
+    assert_eq!(
+        try_act(set, &c, "request_re_review", "2023-12-05", &[])
+            .unwrap_err()
+            .code,
+        "gate"
+    );
+    assert!(try_act(set, &c, "request_re_review", "2023-12-04", &[]).is_ok());
+    // Unused: lapsed, also once the case is closed; never overdue.
+    assert_eq!(
+        due(set, &c, "re_review_request", "2023-12-05").status,
+        "lapsed"
+    );
+    let closed = act(
+        set,
+        &c,
+        "evaluate",
+        "2023-12-06",
+        &[("satisfaction", "unsatisfied")],
+    );
+    assert!(closed.closed);
+    let v = due(set, &closed, "re_review_request", "2023-12-10");
+    assert_eq!(v.status, "lapsed");
+    assert!(deadlines(set, &closed, d("2023-12-10"))
+        .iter()
+        .all(|x| x.status != "overdue" && x.status != "closed_late"));
+}
+
+#[test]
+fn petition_review_request_under_the_2005_regulations_runs_from_the_service_date() {
+    let set = ProcedureSet::bundled();
+    let c = petition_replied(set, "2019-10-30", "2019-11-01");
+    assert_eq!(c.version, "2005");
+    // Written on 12-27, received on 12-31: 30 days end on 2020-01-30, inside the Spring
+    // Festival holiday extended to 02-02, so the last day is Monday 2020-02-03.
+    let c = act(
+        set,
+        &c,
+        "reply",
+        "2019-12-27",
+        &[("opinion", "explain"), ("reply_served_on", "2019-12-31")],
+    );
+    let v = due(set, &c, "review_request", "2020-01-02");
+    assert_eq!(
+        (v.due, v.article.as_str(), v.law.contains("信访条例")),
+        (Some(d("2020-02-03")), "第三十四条", true)
+    );
+    let c = act(set, &c, "request_review", "2020-02-03", &[]);
+    assert_eq!(c.step, "review");
+    assert_eq!(
+        due(set, &c, "review_request", "2020-02-04").status,
+        "closed_on_time"
+    );
+}
+
+#[test]
+fn reconsideration_simplified_procedure_reply_within_5_working_days() {
+    let set = ProcedureSet::bundled();
+    let opened = |day: &str| {
+        open(
+            set,
+            "reconsideration",
+            d(day),
+            &officer(),
+            f(&[("applicant_name", "郑"), ("respondent", "区市场监管局")]),
+        )
+        .unwrap()
+    };
+    // Simplified: the copy served on Friday 2024-09-27; 5 working days count the make-up
+    // Sunday 09-29 and skip National Day, ending on 10-10.
+    let c = act(
+        set,
+        &opened("2024-09-20"),
+        "accept_simplified",
+        "2024-09-24",
+        &[],
+    );
+    let c = act(
+        set,
+        &c,
+        "send_copy",
+        "2024-09-27",
+        &[("served_on", "2024-09-27")],
+    );
+    assert!(!key_present(set, &c, "respondent_reply", "2024-09-27"));
+    let v = due(set, &c, "respondent_reply_simplified", "2024-10-08");
+    assert_eq!(
+        (v.due, v.warn_from, v.status.as_str(), v.optional),
+        (
+            Some(d("2024-10-10")),
+            Some(d("2024-10-08")),
+            "due_soon",
+            false
+        )
+    );
+    assert_eq!(v.article, "第五十四条、第八十八条");
+    // The decision waits for the reply or the end of its 5 working days.
+    assert_eq!(
+        try_act(set, &c, "decide", "2024-10-10", &[("decision", "uphold")])
+            .unwrap_err()
+            .code,
+        "gate"
+    );
+    assert_eq!(
+        try_act(set, &c, "proceed_without_reply", "2024-10-10", &[])
+            .unwrap_err()
+            .code,
+        "gate"
+    );
+    assert_eq!(
+        due(set, &c, "respondent_reply_simplified", "2024-10-11").status,
+        "overdue"
+    );
+    assert!(try_act(set, &c, "proceed_without_reply", "2024-10-11", &[]).is_ok());
+    // A reply a day late closes late, and stays so when the decision follows.
+    let c = act(set, &c, "respondent_reply", "2024-10-11", &[]);
+    assert_eq!(
+        due(set, &c, "respondent_reply_simplified", "2024-10-11").status,
+        "closed_late"
+    );
+    let c = act(set, &c, "decide", "2024-10-14", &[("decision", "uphold")]);
+    assert_eq!(
+        due(set, &c, "respondent_reply_simplified", "2024-10-15").status,
+        "closed_late"
+    );
+    assert_eq!(
+        due(set, &c, "decision_simplified", "2024-10-15").status,
+        "closed_on_time"
+    );
+
+    // The ordinary procedure on the same dates keeps Art 48's 10 working days → 10-16.
+    let o = act(set, &opened("2024-09-20"), "accept", "2024-09-24", &[]);
+    let o = act(
+        set,
+        &o,
+        "send_copy",
+        "2024-09-27",
+        &[("served_on", "2024-09-27")],
+    );
+    assert_eq!(
+        due(set, &o, "respondent_reply", "2024-09-27").due,
+        Some(d("2024-10-16"))
+    );
+    assert!(!key_present(
+        set,
+        &o,
+        "respondent_reply_simplified",
+        "2024-09-27"
+    ));
+    assert!(try_act(set, &o, "proceed_without_reply", "2024-10-11", &[]).is_err());
+}
+
+fn licensing_accepted(set: &ProcedureSet, on: &str) -> CaseState {
+    let c = open(
+        set,
+        "licensing",
+        d(on),
+        &officer(),
+        f(&[
+            ("applicant_name", "某建材公司"),
+            ("licence_item", "采矿许可"),
+        ]),
+    )
+    .unwrap();
+    act(set, &c, "accept", on, &[])
+}
+
+#[test]
+fn licensing_hearing_requested_within_5_working_days_held_within_20() {
+    let set = ProcedureSet::bundled();
+    let c = licensing_accepted(set, "2024-04-08");
+    assert_eq!(
+        due(set, &c, "decision", "2024-04-08").due,
+        Some(d("2024-05-08"))
+    );
+    // A request needs the right to have been told first.
+    assert_eq!(
+        try_act(
+            set,
+            &c,
+            "request_hearing",
+            "2024-04-25",
+            &[("hearing_requested_by", "interested_party")]
+        )
+        .unwrap_err()
+        .code,
+        "gate"
+    );
+    // Told on Friday 04-26: 5 working days count the make-up Sunday 04-28 and skip May Day.
+    let c = act(
+        set,
+        &c,
+        "notify_hearing_right",
+        "2024-04-26",
+        &[("hearing_right_notice", "听证告知〔2024〕3号")],
+    );
+    let v = due(set, &c, "hearing_request", "2024-04-29");
+    assert_eq!(
+        (v.due, v.warn_from, v.status.as_str(), v.optional),
+        (
+            Some(d("2024-05-07")),
+            Some(d("2024-05-06")),
+            "on_time",
+            true
+        )
+    );
+    assert_eq!(v.article, "第四十七条第一款、第八十二条");
+    // While the window is open the decision waits.
+    let r = try_act(set, &c, "decide", "2024-05-06", &[("decision", "grant")]).unwrap_err();
+    assert_eq!(r.code, "gate");
+    assert!(r.message_en.contains("5 working days"), "{}", r.message_en);
+    // Requested on the last day; a day later it is refused.
+    assert_eq!(
+        try_act(
+            set,
+            &c,
+            "request_hearing",
+            "2024-05-08",
+            &[("hearing_requested_by", "interested_party")]
+        )
+        .unwrap_err()
+        .code,
+        "gate"
+    );
+    let c = act(
+        set,
+        &c,
+        "request_hearing",
+        "2024-05-07",
+        &[("hearing_requested_by", "interested_party")],
+    );
+    assert_eq!(c.step, "excluded_period");
+    assert_eq!(
+        due(set, &c, "hearing_request", "2024-05-08").status,
+        "closed_on_time"
+    );
+    // The hearing is due 20 working days after the request (make-up Saturday 05-11 counts).
+    let h = due(set, &c, "hearing", "2024-05-08");
+    assert_eq!(
+        (h.due, h.optional, h.status.as_str()),
+        (Some(d("2024-06-03")), false, "on_time")
+    );
+    assert_eq!(due(set, &c, "decision", "2024-05-08").status, "suspended");
+    // The time and place are notified first (Art 48).
+    assert_eq!(
+        try_act(set, &c, "hold_hearing", "2024-05-20", &[])
+            .unwrap_err()
+            .code,
+        "gate"
+    );
+    assert!(try_act(
+        set,
+        &c,
+        "notify_hearing",
+        "2024-05-20",
+        &[("hearing_on", "2024-05-28")]
+    )
+    .unwrap_err()
+    .message_en
+    .contains("hearing_place"));
+    let c = act(
+        set,
+        &c,
+        "notify_hearing",
+        "2024-05-20",
+        &[
+            ("hearing_on", "2024-05-28"),
+            ("hearing_place", "第三会议室"),
+        ],
+    );
+    let c = act(
+        set,
+        &c,
+        "hold_hearing",
+        "2024-05-28",
+        &[("hearing_officer", "法规科科长")],
+    );
+    assert_eq!(
+        due(set, &c, "hearing", "2024-05-29").status,
+        "closed_on_time"
+    );
+    // Hearing time is not counted for the decision: 18 of its 20 working days ran before the
+    // request (04-09..05-06), the other 2 after the excluded period ends on 05-29.
+    assert_eq!(
+        try_act(set, &c, "decide", "2024-05-28", &[("decision", "grant")])
+            .unwrap_err()
+            .code,
+        "out_of_order"
+    );
+    let c = act(set, &c, "end_excluded_period", "2024-05-29", &[]);
+    let v = due(set, &c, "decision", "2024-05-29");
+    assert_eq!(v.due, Some(d("2024-05-31")));
+    assert!(v.explanation_en.contains("hearing"), "{}", v.explanation_en);
+    let c = act(set, &c, "decide", "2024-05-31", &[("decision", "grant")]);
+    assert!(deadlines(set, &c, d("2024-06-01"))
+        .iter()
+        .all(|x| x.status == "closed_on_time"));
+}
+
+#[test]
+fn licensing_hearing_held_late_closes_late_and_an_unrequested_hearing_lapses() {
+    let set = ProcedureSet::bundled();
+    // Requested on 2024-09-13: 20 working days over Mid-Autumn and National Day (make-up days
+    // 09-14, 09-29, 10-12) end on 10-17; held on 10-18 it closed late.
+    let c = licensing_accepted(set, "2024-09-02");
+    let c = act(set, &c, "notify_hearing_right", "2024-09-12", &[]);
+    assert_eq!(
+        due(set, &c, "hearing_request", "2024-09-12").due,
+        Some(d("2024-09-20"))
+    );
+    let c = act(
+        set,
+        &c,
+        "request_hearing",
+        "2024-09-13",
+        &[("hearing_requested_by", "applicant")],
+    );
+    assert_eq!(due(set, &c, "hearing", "2024-10-14").status, "due_soon");
+    let c = act(
+        set,
+        &c,
+        "notify_hearing",
+        "2024-10-08",
+        &[("hearing_on", "2024-10-18"), ("hearing_place", "听证室")],
+    );
+    assert_eq!(due(set, &c, "hearing", "2024-10-18").status, "overdue");
+    let late = act(set, &c, "hold_hearing", "2024-10-18", &[]);
+    let v = due(set, &late, "hearing", "2024-10-18");
+    assert_eq!(
+        (v.due, v.status.as_str()),
+        (Some(d("2024-10-17")), "closed_late")
+    );
+    // Requested but never held: the decision is refused until the hearing is held.
+    let ended = act(set, &c, "end_excluded_period", "2024-10-09", &[]);
+    let r = try_act(
+        set,
+        &ended,
+        "decide",
+        "2024-10-10",
+        &[("decision", "refuse"), ("legal_ground", "x")],
+    )
+    .unwrap_err();
+    assert_eq!(r.code, "gate");
+    assert!(
+        r.message_en.contains("hearing was requested"),
+        "{}",
+        r.message_en
+    );
+
+    // Told of the right, nobody asks: after 05-07 it has lapsed (never overdue), and the
+    // decision may then be made without a hearing.
+    let c = licensing_accepted(set, "2024-04-08");
+    let c = act(
+        set,
+        &c,
+        "notify_hearing_right",
+        "2024-04-26",
+        &[("hearing_right_served_on", "2024-04-26")],
+    );
+    assert_eq!(
+        due(set, &c, "hearing_request", "2024-05-08").status,
+        "lapsed"
+    );
+    let c = act(set, &c, "decide", "2024-05-08", &[("decision", "grant")]);
+    assert_eq!(
+        due(set, &c, "hearing_request", "2024-05-09").status,
+        "lapsed"
+    );
+    assert_eq!(
+        due(set, &c, "decision", "2024-05-09").status,
+        "closed_on_time"
+    );
+    assert!(!key_present(set, &c, "hearing", "2024-05-09"));
+}

@@ -134,8 +134,10 @@ fn rules_list() {
     let j: serde_json::Value = serde_json::from_str(&ok(&["rules", "list", "--json"])).unwrap();
     assert_eq!(
         j.as_array().unwrap().len(),
-        18,
-        "15 rules of the issue plus appeal (2) and time to sue"
+        24,
+        "15 rules of the issue, appeal (2), time to sue, the clarification window, the petition \
+         review and re-review request windows, the simplified reconsideration reply and the \
+         licensing hearing request and hearing"
     );
 }
 
