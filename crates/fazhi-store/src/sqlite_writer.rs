@@ -132,8 +132,8 @@ impl Writer {
     }
 }
 
-/// The thread's loop: wait for a write, gather those queued behind it, run them in one
-/// transaction, commit, then answer each.
+/// The thread's loop: wait for a write, then run it and every write that arrives while the
+/// batch runs in one transaction, commit, then answer each.
 fn serve(
     conn: rusqlite::Connection,
     jobs: mpsc::Receiver<Box<dyn Job>>,
@@ -141,14 +141,8 @@ fn serve(
 ) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
         let guard = write_lock.blocking_lock();
-        let committed = run_batch(&conn, &mut batch).map_err(|e| {
+        let committed = run_batch(&conn, &jobs, &mut batch).map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
         });
@@ -159,17 +153,30 @@ fn serve(
     }
 }
 
-fn run_batch(conn: &rusqlite::Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    for job in batch.iter_mut() {
-        conn.execute_batch("SAVEPOINT write")?;
-        if job.run(conn) {
-            conn.execute_batch("RELEASE write")?;
-        } else {
-            conn.execute_batch("ROLLBACK TO write; RELEASE write")?;
+/// Run `batch` and the writes that join it while it runs (up to `MAX_BATCH`), then commit.
+/// Taking late arrivals in costs nothing: they would otherwise wait for this commit anyway.
+fn run_batch(
+    conn: &rusqlite::Connection,
+    jobs: &mpsc::Receiver<Box<dyn Job>>,
+    batch: &mut Vec<Box<dyn Job>>,
+) -> rusqlite::Result<()> {
+    let run = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(|_| ());
+    run("BEGIN IMMEDIATE")?;
+    let mut next = 0;
+    while next < batch.len() {
+        run("SAVEPOINT write")?;
+        if !batch[next].run(conn) {
+            run("ROLLBACK TO write")?;
+        }
+        run("RELEASE write")?;
+        next += 1;
+        if batch.len() < MAX_BATCH {
+            if let Ok(job) = jobs.try_recv() {
+                batch.push(job);
+            }
         }
     }
-    conn.execute_batch("COMMIT")
+    run("COMMIT")
 }
 
 #[cfg(test)]
