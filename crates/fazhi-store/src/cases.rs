@@ -486,7 +486,8 @@ async fn act_in<C: Conn>(
         return Err(StoreError::Forbidden);
     }
     let mut state = stored.state;
-    unmask(&mut state, &personal_values(c, case_id).await?);
+    let stored_personal = personal_values(c, case_id).await?;
+    unmask(&mut state, &stored_personal);
     let actor = actor_for(who, stored.unit_id);
     let req = ActionRequest {
         action: action.to_string(),
@@ -496,13 +497,11 @@ async fn act_in<C: Conn>(
         corrects,
     };
     let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
-    save(
-        c,
-        Some(case_id),
-        stored.unit_id,
-        CaseRows::of(&applied.case),
-    )
-    .await?;
+    let mut rows = CaseRows::of(&applied.case);
+    // Personal values already stored as they are need no write.
+    rows.personal
+        .retain(|k, v| stored_personal.get(k) != Some(&*v));
+    save(c, Some(case_id), stored.unit_id, rows).await?;
     let before = serde_json::json!({ "step": state.step, "closed": state.closed });
     let last = applied.case.history.last();
     let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
