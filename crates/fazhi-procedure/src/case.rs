@@ -383,7 +383,12 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
         .iter()
         .map(|d| d.in_version(&case.version))
         .collect();
-    for e in effective(&case.history) {
+    let entries = effective(&case.history);
+    let opening = entries
+        .first()
+        .map(|e| e.fields.clone())
+        .unwrap_or_default();
+    for e in &entries {
         let Some(a) = p.action(e.action) else {
             continue;
         };
@@ -392,9 +397,17 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
             if s.when.as_ref().is_some_and(|c| !c.holds(get)) {
                 continue;
             }
+            // An event's date is the entry's own date field, else one the opening recorded (the
+            // receipt date), else the entry's date: never the same field of another action (a
+            // re-review request must not take the review request's date).
             let date = match &s.date_field {
                 None => e.on,
-                Some(f) => get(f).and_then(|v| v.parse().ok()).unwrap_or(e.on),
+                Some(f) => e
+                    .fields
+                    .get(f)
+                    .or_else(|| opening.get(f))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(e.on),
             };
             let Some(i) = p.deadlines.iter().position(|d| d.key == s.deadline) else {
                 continue;

@@ -1030,3 +1030,87 @@ fn licensing_hearing_held_late_closes_late_and_an_unrequested_hearing_lapses() {
     );
     assert!(!key_present(set, &c, "hearing", "2024-05-09"));
 }
+
+/// An event's date field is the action's own (or the opening's), never the same field another
+/// action recorded: an appeal recorded without its filing date is dated by the appeal entry,
+/// not by the defence's `filed_on`, and a re-review request by its own entry, not by the review
+/// request's `request_received_on`.
+#[test]
+fn an_event_never_takes_a_date_another_action_recorded() {
+    let set = ProcedureSet::bundled();
+    let c = open(
+        set,
+        "litigation",
+        d("2015-05-01"),
+        &officer(),
+        f(&[("court", "巴州区法院")]),
+    )
+    .unwrap();
+    let c = act(
+        set,
+        &c,
+        "complaint_served",
+        "2015-05-01",
+        &[("served_on", "2015-05-01"), ("court", "巴州区法院")],
+    );
+    let c = act(
+        set,
+        &c,
+        "file_defence",
+        "2015-05-12",
+        &[("filed_on", "2015-05-12")],
+    );
+    let c = act(
+        set,
+        &c,
+        "hearing",
+        "2015-06-01",
+        &[("head_appeared", "true"), ("head_name", "副市长")],
+    );
+    let c = act(
+        set,
+        &c,
+        "first_instance_decision",
+        "2015-07-01",
+        &[
+            ("document_kind", "judgment"),
+            ("result", "agency_loses"),
+            ("served_on", "2015-07-01"),
+        ],
+    );
+    // Due 2015-07-16; the appeal is entered on 07-20 without a filing date: late.
+    let c = act(set, &c, "appeal", "2015-07-20", &[("appeal_by", "agency")]);
+    assert_eq!(
+        due(set, &c, "appeal_judgment", "2015-07-21").status,
+        "closed_late"
+    );
+
+    let c = petition_replied(set, "2023-07-03", "2023-07-05");
+    let c = act(
+        set,
+        &c,
+        "reply",
+        "2023-09-01",
+        &[("opinion", "not_support")],
+    );
+    let c = act(
+        set,
+        &c,
+        "request_review",
+        "2023-09-05",
+        &[("request_received_on", "2023-09-04")],
+    );
+    let c = act(
+        set,
+        &c,
+        "review_reply",
+        "2023-10-09",
+        &[("opinion", "not_support")],
+    );
+    let c = act(set, &c, "request_re_review", "2023-10-20", &[]);
+    // 30 days from 10-20 (the re-review request's own entry), not from 09-04.
+    assert_eq!(
+        due(set, &c, "re_review", "2023-10-21").due,
+        Some(d("2023-11-20"))
+    );
+}
