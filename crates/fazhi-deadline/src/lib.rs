@@ -67,6 +67,14 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
         include_str!("../../../data/rules/reconsideration/acceptance.toml"),
     ),
     (
+        "data/rules/reconsideration/copy-to-respondent.toml",
+        include_str!("../../../data/rules/reconsideration/copy-to-respondent.toml"),
+    ),
+    (
+        "data/rules/reconsideration/copy-to-respondent-simplified.toml",
+        include_str!("../../../data/rules/reconsideration/copy-to-respondent-simplified.toml"),
+    ),
+    (
         "data/rules/reconsideration/respondent-reply.toml",
         include_str!("../../../data/rules/reconsideration/respondent-reply.toml"),
     ),

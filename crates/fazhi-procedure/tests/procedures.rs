@@ -1114,3 +1114,67 @@ fn an_event_never_takes_a_date_another_action_recorded() {
         Some(d("2023-11-20"))
     );
 }
+
+/// The application copy goes to the respondent within 7 working days of acceptance (3 under the
+/// simplified procedure); sending it meets the duty, late or not.
+#[test]
+fn reconsideration_copy_to_the_respondent_within_7_or_3_working_days() {
+    let set = ProcedureSet::bundled();
+    let opened = |day: &str| {
+        open(
+            set,
+            "reconsideration",
+            d(day),
+            &officer(),
+            f(&[("applicant_name", "郑"), ("respondent", "区市场监管局")]),
+        )
+        .unwrap()
+    };
+    // Ordinary: accepted Friday 2024-09-27; the make-up days 09-29 and 10-12 count.
+    let c = act(set, &opened("2024-09-23"), "accept", "2024-09-27", &[]);
+    assert!(!key_present(
+        set,
+        &c,
+        "copy_to_respondent_simplified",
+        "2024-09-27"
+    ));
+    let v = due(set, &c, "copy_to_respondent", "2024-10-11");
+    assert_eq!(
+        (v.due, v.status.as_str(), v.article.as_str()),
+        (Some(d("2024-10-12")), "due_soon", "第四十八条、第八十八条")
+    );
+    let late = act(
+        set,
+        &c,
+        "send_copy",
+        "2024-10-14",
+        &[("served_on", "2024-10-15")],
+    );
+    assert_eq!(
+        due(set, &late, "copy_to_respondent", "2024-10-15").status,
+        "closed_late"
+    );
+    // The reply runs from the copy's service, not from its sending.
+    assert_eq!(
+        due(set, &late, "respondent_reply", "2024-10-15").due,
+        Some(d("2024-10-29"))
+    );
+    // Simplified: accepted Tuesday 2024-04-30, May Day skipped: 3 working days end 05-08.
+    let c = act(
+        set,
+        &opened("2024-04-26"),
+        "accept_simplified",
+        "2024-04-30",
+        &[],
+    );
+    assert!(!key_present(set, &c, "copy_to_respondent", "2024-04-30"));
+    assert_eq!(
+        due(set, &c, "copy_to_respondent_simplified", "2024-05-06").due,
+        Some(d("2024-05-08"))
+    );
+    let sent = act(set, &c, "send_copy", "2024-05-08", &[]);
+    assert_eq!(
+        due(set, &sent, "copy_to_respondent_simplified", "2024-05-09").status,
+        "closed_on_time"
+    );
+}

@@ -134,10 +134,10 @@ fn rules_list() {
     let j: serde_json::Value = serde_json::from_str(&ok(&["rules", "list", "--json"])).unwrap();
     assert_eq!(
         j.as_array().unwrap().len(),
-        24,
+        26,
         "15 rules of the issue, appeal (2), time to sue, the clarification window, the petition \
-         review and re-review request windows, the simplified reconsideration reply and the \
-         licensing hearing request and hearing"
+         review and re-review request windows, the reconsideration copy to the respondent (2) \
+         and simplified reply, the licensing hearing request and hearing"
     );
 }
 
