@@ -547,6 +547,14 @@ fn check_gates(
                     Some(Some(d)) => on <= d,
                 },
             },
+            // Without a date (a form being shown) or without the field yet, the other gates
+            // and the required fields speak; with both, the notice must be early enough.
+            GateAtom::DaysAhead { field, days } => match (on, get(field)) {
+                (Some(on), Some(v)) => v
+                    .parse::<NaiveDate>()
+                    .is_ok_and(|at| (at - on).num_days() >= i64::from(*days)),
+                _ => true,
+            },
         };
         if !g.any.iter().any(holds) {
             return Err(refuse("gate", g.message_zh.clone(), g.message_en.clone()));

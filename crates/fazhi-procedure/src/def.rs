@@ -203,6 +203,12 @@ pub enum GateAtom {
     NotExpired(String),
     /// A case field has one of the values.
     Field(Cond),
+    /// The date in that field is at least `days` calendar days after the action's date (a
+    /// notice that must go out so many days before what it announces).
+    DaysAhead {
+        field: String,
+        days: u32,
+    },
 }
 
 /// A gate passes when any of its atoms holds.
@@ -867,7 +873,7 @@ pub(crate) fn parse_procedure(
                 let (k, v) = atom.split_once(':').ok_or_else(|| {
                     cx.err(
                         at,
-                        format!("gate {atom:?} must be done:, not_done:, expired:, not_expired: or field:"),
+                        format!("gate {atom:?} must be done:, not_done:, expired:, not_expired:, field: or days_ahead:"),
                     )
                 })?;
                 let known_action = |x: &str| {
@@ -890,6 +896,21 @@ pub(crate) fn parse_procedure(
                     "expired" => GateAtom::Expired(known_deadline(v)?),
                     "not_expired" => GateAtom::NotExpired(known_deadline(v)?),
                     "field" => GateAtom::Field(check_cond(v, at, "gate")?),
+                    "days_ahead" => {
+                        let (f, n) = v.split_once('=').ok_or_else(|| {
+                            cx.err(at, format!("gate {atom:?} must be days_ahead:FIELD=DAYS"))
+                        })?;
+                        if field_of(f, at, "gate")?.kind != FieldKind::Date {
+                            return Err(cx.err(at, format!("gate field {f:?} is not a date")));
+                        }
+                        let days = n.parse().map_err(|_| {
+                            cx.err(at, format!("gate {atom:?}: {n:?} is not a number of days"))
+                        })?;
+                        GateAtom::DaysAhead {
+                            field: f.to_owned(),
+                            days,
+                        }
+                    }
                     _ => return Err(cx.err(at, format!("unknown gate kind {k:?}"))),
                 });
             }

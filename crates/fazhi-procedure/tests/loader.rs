@@ -171,3 +171,30 @@ fn a_deadline_may_be_limited_to_known_versions() {
     assert_eq!(line, line_of(&t, "key = \"reply\""));
     assert!(m.contains("unknown version \"v9\""), "{m}");
 }
+
+#[test]
+fn a_days_ahead_gate_needs_a_date_field_and_a_number() {
+    let gate = |g: &str| {
+        BASE.replace(
+            "fields = [{ id = \"who\" }]",
+            &format!("fields = [{{ id = \"who\" }}]\ngates = [{{ any = [\"{g}\"], zh = \"z\", en = \"e\" }}]"),
+        )
+    };
+    let t = gate("days_ahead:who=7");
+    let (line, m) = err(&t);
+    assert_eq!(line, line_of(&t, "id = \"start\""));
+    assert!(m.contains("not a date"), "{m}");
+    let with_date = |g: &str| {
+        gate(g)
+            .replace(
+                "[[step]]\nid = \"open\"",
+                "[[field]]\nid = \"on\"\nname_zh = \"日\"\nname_en = \"On\"\nkind = \"date\"\n\n[[step]]\nid = \"open\"",
+            )
+            .replace("fields = [{ id = \"who\" }]", "fields = [{ id = \"who\" }, { id = \"on\" }]")
+    };
+    ProcedureSet::parse(&[("demo.toml", &with_date("days_ahead:on=7"))]).unwrap();
+    let t = with_date("days_ahead:on=seven");
+    assert!(err(&t).1.contains("not a number of days"), "{}", err(&t).1);
+    let t = gate("days_ahead:who");
+    assert!(err(&t).1.contains("days_ahead:FIELD=DAYS"), "{}", err(&t).1);
+}

@@ -1178,3 +1178,55 @@ fn reconsideration_copy_to_the_respondent_within_7_or_3_working_days() {
         "closed_on_time"
     );
 }
+
+/// Art 48(1)(1): the hearing's time and place go out 7 days before it; a waiver in writing lets
+/// the decision go ahead without waiting out the 5 working days, and no hearing can then be
+/// requested.
+#[test]
+fn licensing_hearing_notice_7_days_ahead_and_a_written_waiver() {
+    let set = ProcedureSet::bundled();
+    let c = licensing_accepted(set, "2024-09-02");
+    let c = act(set, &c, "notify_hearing_right", "2024-09-12", &[]);
+    let c = act(
+        set,
+        &c,
+        "request_hearing",
+        "2024-09-13",
+        &[("hearing_requested_by", "applicant")],
+    );
+    let notice = |hearing_on: &str| {
+        try_act(
+            set,
+            &c,
+            "notify_hearing",
+            "2024-09-20",
+            &[("hearing_on", hearing_on), ("hearing_place", "听证室")],
+        )
+    };
+    let r = notice("2024-09-26").unwrap_err();
+    assert_eq!(r.code, "gate");
+    assert!(r.message_en.contains("7 days before"), "{}", r.message_en);
+    assert!(
+        notice("2024-09-27").is_ok(),
+        "exactly 7 days ahead is in time"
+    );
+
+    let c = licensing_accepted(set, "2024-09-02");
+    let c = act(set, &c, "notify_hearing_right", "2024-09-12", &[]);
+    let refused_early = try_act(set, &c, "decide", "2024-09-13", &[("decision", "grant")]);
+    assert_eq!(refused_early.unwrap_err().code, "gate");
+    let c = act(set, &c, "waive_hearing", "2024-09-13", &[]);
+    assert_eq!(
+        due(set, &c, "hearing_request", "2024-09-13").status,
+        "closed_on_time"
+    );
+    let r = try_act(
+        set,
+        &c,
+        "request_hearing",
+        "2024-09-14",
+        &[("hearing_requested_by", "applicant")],
+    );
+    assert!(r.unwrap_err().message_en.contains("waived"));
+    assert!(try_act(set, &c, "decide", "2024-09-13", &[("decision", "grant")]).is_ok());
+}
