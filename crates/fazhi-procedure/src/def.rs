@@ -903,6 +903,13 @@ pub(crate) fn parse_procedure(
                         if field_of(f, at, "gate")?.kind != FieldKind::Date {
                             return Err(cx.err(at, format!("gate field {f:?} is not a date")));
                         }
+                        // Without the date the gate could not judge; the action must ask for it.
+                        if !afields.iter().any(|x| x.id == f && x.required) {
+                            return Err(cx.err(
+                                at,
+                                format!("gate field {f:?} must be a required field of the action"),
+                            ));
+                        }
                         let days = n.parse().map_err(|_| {
                             cx.err(at, format!("gate {atom:?}: {n:?} is not a number of days"))
                         })?;

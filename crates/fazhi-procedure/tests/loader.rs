@@ -190,11 +190,21 @@ fn a_days_ahead_gate_needs_a_date_field_and_a_number() {
                 "[[step]]\nid = \"open\"",
                 "[[field]]\nid = \"on\"\nname_zh = \"日\"\nname_en = \"On\"\nkind = \"date\"\n\n[[step]]\nid = \"open\"",
             )
-            .replace("fields = [{ id = \"who\" }]", "fields = [{ id = \"who\" }, { id = \"on\" }]")
+            .replace(
+                "fields = [{ id = \"who\" }]",
+                "fields = [{ id = \"who\" }, { id = \"on\", required = true }]",
+            )
     };
     ProcedureSet::parse(&[("demo.toml", &with_date("days_ahead:on=7"))]).unwrap();
     let t = with_date("days_ahead:on=seven");
     assert!(err(&t).1.contains("not a number of days"), "{}", err(&t).1);
+    let t =
+        with_date("days_ahead:on=7").replace("{ id = \"on\", required = true }", "{ id = \"on\" }");
+    assert!(
+        err(&t).1.contains("must be a required field"),
+        "{}",
+        err(&t).1
+    );
     let t = gate("days_ahead:who");
     assert!(err(&t).1.contains("days_ahead:FIELD=DAYS"), "{}", err(&t).1);
 }

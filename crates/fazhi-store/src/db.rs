@@ -79,14 +79,27 @@ fn sqlite_synchronous() -> StoreResult<&'static str> {
     }
 }
 
-/// The file of an SQLite URL (`sqlite://PATH?…` or `sqlite:PATH`); None for memory databases,
-/// which a second connection could not share.
-fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or(url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+/// The file a writable SQLite URL names, as sqlx reads it (percent-decoded, options parsed);
+/// None for a memory database (a second connection could not share it) and for read-only or
+/// immutable ones (writes must fail there, through sqlx, rather than open the file for writing).
+fn sqlite_file(url: &str) -> StoreResult<Option<std::path::PathBuf>> {
+    use std::str::FromStr;
+    // sqlx validates the URL and decodes the path; the mode it leaves private, so it is read
+    // here from the same query string (the last value wins, as in sqlx).
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (database, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let param = |key: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .rfind(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    };
+    let writable = matches!(param("mode"), None | Some("rw") | Some("rwc"));
+    let memory = database == ":memory:";
+    let immutable = param("immutable") == Some("true");
+    Ok((writable && !memory && !immutable).then(|| options.get_filename().to_path_buf()))
 }
 
 /// Run `$body`, an async expression over the connection named `$c` (a [`crate::sql::Conn`]),
@@ -163,13 +176,12 @@ impl Db {
             .connect(&url)
             .await?;
         let write_lock = Arc::new(Mutex::new(()));
-        let writer = match sqlite_file(&url) {
-            Some(path) if backend == Backend::Sqlite => Some(Arc::new(Writer::start(
-                path,
-                synchronous,
-                write_lock.clone(),
-            )?)),
-            _ => None,
+        let writer = match backend {
+            Backend::Sqlite => sqlite_file(&url)?
+                .map(|path| Writer::start(&path, synchronous, write_lock.clone()))
+                .transpose()?
+                .map(Arc::new),
+            Backend::Postgres => None,
         };
         Ok(Db {
             pool,
@@ -330,5 +342,29 @@ impl WriteTx {
         );
         self.tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_writer_opens_the_file_sqlx_opens_and_only_a_writable_one() {
+        let file = |url: &str| sqlite_file(url).unwrap();
+        assert_eq!(
+            file("sqlite://fazhi.db?mode=rwc"),
+            Some(PathBuf::from("fazhi.db"))
+        );
+        assert_eq!(
+            file("sqlite:///srv/my%20data/f.db?mode=rwc"),
+            Some(PathBuf::from("/srv/my data/f.db"))
+        );
+        assert_eq!(file("sqlite:f.db"), Some(PathBuf::from("f.db")));
+        assert_eq!(file("sqlite://fazhi.db?mode=memory"), None);
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://fazhi.db?mode=ro"), None);
+        assert_eq!(file("sqlite://fazhi.db?mode=rwc&immutable=true"), None);
     }
 }

@@ -126,12 +126,9 @@ fn decode(row: &sqlx::any::AnyRow) -> StoreResult<Row> {
             if row.try_get_raw(i)?.is_null() {
                 return Ok(Val::Int(None));
             }
-            // The schema has BIGINT/INTEGER and TEXT only; PostgreSQL's INTEGER comes as i32.
+            // The schema has BIGINT/INTEGER and TEXT only (sqlx's i64 reads every integer).
             if let Ok(v) = row.try_get::<i64, _>(i) {
                 return Ok(Val::Int(Some(v)));
-            }
-            if let Ok(v) = row.try_get::<i32, _>(i) {
-                return Ok(Val::Int(Some(v.into())));
             }
             Ok(Val::Text(Some(row.try_get::<String, _>(i)?)))
         })

@@ -45,6 +45,12 @@ where
 {
     fn run(&mut self, conn: &rusqlite::Connection) -> bool {
         let write = self.write.take().expect("a write runs once");
+        // A caller that went away before its write ran (a cancelled request) gets no write:
+        // as with a dropped transaction, nothing it asked for happens.
+        if self.reply.is_closed() {
+            self.result = Some(Err(StoreError::Database("the caller went away".into())));
+            return false;
+        }
         let result = catch_unwind(AssertUnwindSafe(|| write(conn))).unwrap_or_else(|_| {
             Err(StoreError::Database(
                 "a write panicked; it was rolled back".into(),
@@ -62,7 +68,7 @@ where
             (Some(Ok(v)), Ok(())) => Ok(v),
             (None, Ok(())) => Err(StoreError::Database("a write did not run".into())),
         };
-        // The caller may have gone away (a dropped request); its write stands either way.
+        // The caller may have gone away while the batch committed; its write stands then.
         let _ = self.reply.send(outcome);
     }
 }
@@ -77,7 +83,7 @@ pub(crate) struct Writer {
 impl Writer {
     /// Open the writer's connection on `path` and start its thread.
     pub fn start(
-        path: &str,
+        path: &std::path::Path,
         synchronous: &str,
         write_lock: Arc<tokio::sync::Mutex<()>>,
     ) -> StoreResult<Writer> {
@@ -142,10 +148,25 @@ fn serve(
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let guard = write_lock.blocking_lock();
-        let committed = run_batch(&conn, &jobs, &mut batch).map_err(|e| {
+        let committed = match conn.execute_batch("BEGIN IMMEDIATE") {
+            // The file is locked by another process beyond the busy timeout (or unwritable):
+            // every write waiting now fails at once rather than each waiting out its own.
+            Err(e) => {
+                batch.extend(jobs.try_iter());
+                Err(e.to_string())
+            }
+            Ok(()) => run_batch(&conn, &jobs, &mut batch).map_err(|e| {
+                let _ = conn.execute_batch("ROLLBACK");
+                e.to_string()
+            }),
+        };
+        if !conn.is_autocommit() {
+            // A failed ROLLBACK would keep the file's write lock from everyone else.
             let _ = conn.execute_batch("ROLLBACK");
-            e.to_string()
-        });
+            if !conn.is_autocommit() {
+                tracing::error!("the SQLite writer could not leave its transaction");
+            }
+        }
         drop(guard);
         for job in batch {
             job.finish(committed.clone());
@@ -153,7 +174,8 @@ fn serve(
     }
 }
 
-/// Run `batch` and the writes that join it while it runs (up to `MAX_BATCH`), then commit.
+/// In the open transaction, run `batch` and the writes that join it while it runs (up to
+/// `MAX_BATCH`), then commit.
 /// Taking late arrivals in costs nothing: they would otherwise wait for this commit anyway.
 fn run_batch(
     conn: &rusqlite::Connection,
@@ -161,7 +183,6 @@ fn run_batch(
     batch: &mut Vec<Box<dyn Job>>,
 ) -> rusqlite::Result<()> {
     let run = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(|_| ());
-    run("BEGIN IMMEDIATE")?;
     let mut next = 0;
     while next < batch.len() {
         run("SAVEPOINT write")?;
@@ -183,8 +204,8 @@ fn run_batch(
 mod tests {
     use super::*;
 
-    fn writer(dir: &std::path::Path) -> (Writer, String) {
-        let path = dir.join("w.db").display().to_string();
+    fn writer(dir: &std::path::Path) -> (Writer, std::path::PathBuf) {
+        let path = dir.join("w.db");
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch("CREATE TABLE t (v BIGINT NOT NULL UNIQUE)")
             .unwrap();
@@ -192,7 +213,7 @@ mod tests {
         (Writer::start(&path, "FULL", lock).unwrap(), path)
     }
 
-    fn count(path: &str) -> i64 {
+    fn count(path: &std::path::Path) -> i64 {
         rusqlite::Connection::open(path)
             .unwrap()
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
@@ -239,6 +260,44 @@ mod tests {
         assert_eq!(w.write(|_| Ok(7)).await.unwrap(), 7);
         w.close();
         assert!(w.write(|_| Ok(())).await.is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_whose_caller_went_away_before_it_ran_does_not_happen() {
+        let dir = std::env::temp_dir().join(format!("fazhi-writer-gone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (w, path) = writer(&dir);
+        let w = Arc::new(w);
+        // The first write holds the writer while the second is queued and then abandoned.
+        let busy = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.write(|c| {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    c.execute("INSERT INTO t (v) VALUES (1)", [])?;
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let abandoned = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.write(|c| {
+                    c.execute("INSERT INTO t (v) VALUES (2)", [])?;
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        abandoned.abort();
+        busy.await.unwrap().unwrap();
+        w.write(|_| Ok(())).await.unwrap();
+        assert_eq!(count(&path), 1, "only the write whose caller waited");
+        w.close();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
