@@ -16,11 +16,13 @@
 mod error;
 mod load;
 mod period;
+mod source;
 mod table;
 
 pub use error::{CalendarError, LoadError};
 pub use load::{Holiday, Notice, NoticeKind};
 pub use period::{end_of_month, Period, Unit};
+pub use source::Source;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use std::collections::HashMap;

@@ -85,29 +85,9 @@ struct RawHoliday {
     cancel_work: Vec<Spanned<String>>,
 }
 
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
+type Ctx<'a> = crate::Source<'a>;
 
 impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, LoadError> {
-        Err(LoadError {
-            file: self.file.to_owned(),
-            line: self.line(offset),
-            message: message.into(),
-        })
-    }
-
     fn date(&self, s: &str, offset: usize) -> Result<NaiveDate, LoadError> {
         match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
             Ok(d) => Ok(d),

@@ -37,11 +37,5 @@ impl From<fazhi_calendar::CalendarError> for DeadlineError {
     }
 }
 
-/// A rule file that does not parse or validate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
-pub struct LoadError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
+/// A rule file that does not parse or validate: the calendar's error, naming file and line.
+pub use fazhi_calendar::LoadError;

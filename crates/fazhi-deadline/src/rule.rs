@@ -186,59 +186,28 @@ struct RawCase {
     status: String,
 }
 
-pub(crate) struct Ctx<'a> {
-    pub file: &'a str,
-    pub text: &'a str,
-}
+pub(crate) type Ctx<'a> = fazhi_calendar::Source<'a>;
 
-impl Ctx<'_> {
-    pub fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    pub fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, LoadError> {
-        Err(LoadError {
-            file: self.file.to_owned(),
-            line: self.line(offset),
-            message: message.into(),
-        })
-    }
-
-    fn date(&self, d: &toml::value::Datetime, at: usize) -> Result<NaiveDate, LoadError> {
-        match (d.date, d.time) {
-            (Some(x), None) => {
-                NaiveDate::from_ymd_opt(i32::from(x.year), x.month.into(), x.day.into())
-                    .map_or_else(|| self.err(at, format!("{d} is not a valid date")), Ok)
-            }
-            _ => self.err(at, format!("{d} must be a plain date (YYYY-MM-DD)")),
+/// A rule file's period, checked.
+fn checked_period(cx: &Ctx<'_>, p: &RawPeriod, at: usize) -> Result<Period, LoadError> {
+    let unit = match p.unit.as_str() {
+        "working_day" => Unit::WorkingDay,
+        "day" => Unit::CalendarDay,
+        "month" => Unit::Month,
+        u => {
+            return cx.err(
+                at,
+                format!("unit must be working_day, day or month, not {u:?}"),
+            )
         }
+    };
+    if p.length == 0 {
+        return cx.err(at, "a period of length 0");
     }
-
-    fn period(&self, p: &RawPeriod, at: usize) -> Result<Period, LoadError> {
-        let unit = match p.unit.as_str() {
-            "working_day" => Unit::WorkingDay,
-            "day" => Unit::CalendarDay,
-            "month" => Unit::Month,
-            u => {
-                return self.err(
-                    at,
-                    format!("unit must be working_day, day or month, not {u:?}"),
-                )
-            }
-        };
-        if p.length == 0 {
-            return self.err(at, "a period of length 0");
-        }
-        Ok(Period {
-            length: p.length,
-            unit,
-        })
-    }
+    Ok(Period {
+        length: p.length,
+        unit,
+    })
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(cx: &Ctx<'_>) -> Result<T, LoadError> {
@@ -297,7 +266,7 @@ pub(crate) fn parse_rule(
             "trigger must name at least one event kind",
         );
     }
-    let warn_before = cx.period(raw.warn_before.get_ref(), raw.warn_before.span().start)?;
+    let warn_before = checked_period(&cx, raw.warn_before.get_ref(), raw.warn_before.span().start)?;
     if warn_before.unit == Unit::Month {
         return cx.err(
             raw.warn_before.span().start,
@@ -308,9 +277,9 @@ pub(crate) fn parse_rule(
     let mut versions: Vec<RuleVersion> = Vec::new();
     for rv in raw.version {
         let at = rv.effective_from.span().start;
-        let from = cx.date(rv.effective_from.get_ref(), at)?;
+        let from = cx.toml_date(rv.effective_from.get_ref(), at)?;
         let to = match &rv.effective_to {
-            Some(t) => Some(cx.date(t.get_ref(), t.span().start)?),
+            Some(t) => Some(cx.toml_date(t.get_ref(), t.span().start)?),
             None => None,
         };
         if to.is_some_and(|t| t < from) {
@@ -325,7 +294,7 @@ pub(crate) fn parse_rule(
             }
         }
         let period = match (&rv.period, rv.no_time_limit) {
-            (Some(p), false) => Some(cx.period(p.get_ref(), p.span().start)?),
+            (Some(p), false) => Some(checked_period(&cx, p.get_ref(), p.span().start)?),
             (None, true) => None,
             _ => {
                 return cx.err(
@@ -338,7 +307,8 @@ pub(crate) fn parse_rule(
             Some(e) => {
                 let ea = e.span().start;
                 let e = e.get_ref();
-                let max = cx.period(
+                let max = checked_period(
+                    &cx,
                     &RawPeriod {
                         length: e.length,
                         unit: e.unit.clone(),
@@ -411,9 +381,13 @@ pub(crate) fn parse_rule(
         cases.push(GoldenCase {
             name: rc.name.into_inner(),
             events,
-            today: cx.date(&rc.today, at)?,
-            due: rc.due.as_ref().map(|d| cx.date(d, at)).transpose()?,
-            warning: rc.warning.as_ref().map(|d| cx.date(d, at)).transpose()?,
+            today: cx.toml_date(&rc.today, at)?,
+            due: rc.due.as_ref().map(|d| cx.toml_date(d, at)).transpose()?,
+            warning: rc
+                .warning
+                .as_ref()
+                .map(|d| cx.toml_date(d, at))
+                .transpose()?,
             status: rc.status,
             line: cx.line(at),
         });

@@ -5,11 +5,13 @@
 //! `corrects` names the entry it corrects; its date and fields then stand in for that entry's
 //! when fields and deadlines are worked out, but it never moves the case to another step.
 
-use crate::def::{Action, Choice, Cond, FieldKind, GateAtom, Procedure, Relation, Role};
+use crate::def::{
+    Action, Choice, Cond, DeadlineDef, FieldKind, GateAtom, Procedure, Relation, Role,
+};
 use crate::ProcedureSet;
 use chrono::NaiveDate;
 use fazhi_calendar::Calendar;
-use fazhi_deadline::{compute, explain, Event, EventKind};
+use fazhi_deadline::{compute, explain, Event, EventKind, Rule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -446,10 +448,25 @@ fn events_by_deadline(p: &Procedure, case: &CaseState) -> Vec<(usize, Vec<Event>
         .collect()
 }
 
-fn triggered(set: &ProcedureSet, rule: &str, evs: &[Event]) -> bool {
-    set.rules()
-        .get(rule)
-        .is_some_and(|r| r.trigger.iter().any(|k| evs.iter().any(|e| e.kind == *k)))
+/// The deadlines that have started (their rule's triggering event happened), each with its rule
+/// and its events.
+fn started<'s>(
+    set: &'s ProcedureSet,
+    p: &'s Procedure,
+    case: &CaseState,
+) -> Vec<(&'s DeadlineDef, &'s Rule, Vec<Event>)> {
+    events_by_deadline(p, case)
+        .into_iter()
+        .filter_map(|(i, evs)| {
+            let d = &p.deadlines[i];
+            let rule = set.rules().get(&d.rule)?;
+            let triggered = rule
+                .trigger
+                .iter()
+                .any(|k| evs.iter().any(|e| e.kind == *k));
+            triggered.then_some((d, rule, evs))
+        })
+        .collect()
 }
 
 /// Errors that come from the calendar's reach, not from the case's dates: these must not
@@ -466,14 +483,7 @@ fn check_deadlines(
     on: NaiveDate,
 ) -> Result<(), Refusal> {
     let cal = Calendar::bundled();
-    for (i, evs) in events_by_deadline(p, case) {
-        let d = &p.deadlines[i];
-        let Some(rule) = set.rules().get(&d.rule) else {
-            continue;
-        };
-        if !triggered(set, &d.rule, &evs) {
-            continue;
-        }
+    for (d, rule, evs) in started(set, p, case) {
         if let Err(e) = compute(cal, rule, &evs, on) {
             if !calendar_limit(e.code) {
                 return Err(refuse(
@@ -494,13 +504,9 @@ fn due_of(
     key: &str,
     on: NaiveDate,
 ) -> Option<Option<NaiveDate>> {
-    let (i, evs) = events_by_deadline(p, case)
+    let (_, rule, evs) = started(set, p, case)
         .into_iter()
-        .find(|(i, _)| p.deadlines[*i].key == key)?;
-    let rule = set.rules().get(&p.deadlines[i].rule)?;
-    if !triggered(set, &rule.id, &evs) {
-        return None;
-    }
+        .find(|(d, _, _)| d.key == key)?;
     compute(Calendar::bundled(), rule, &evs, on)
         .ok()
         .map(|d| d.due)
@@ -855,23 +861,7 @@ pub fn allowed_actions_on(
             id: a.id.clone(),
             name_zh: a.name_zh.clone(),
             name_en: a.name_en.clone(),
-            fields: a
-                .fields
-                .iter()
-                .filter_map(|f| {
-                    let d = p.field(&f.id)?;
-                    Some(FieldInfo {
-                        id: f.id.clone(),
-                        name_zh: d.name_zh.clone(),
-                        name_en: d.name_en.clone(),
-                        required: f.required,
-                        required_when: f.required_when.as_ref().map(cond_text),
-                        kind: d.kind.name().to_owned(),
-                        choices: d.choices.clone(),
-                        personal: d.personal,
-                    })
-                })
-                .collect(),
+            fields: form_fields(p, a),
             blocked_by: check_gates(set, p, case, a, &BTreeMap::new(), on).err(),
         })
         .collect()
@@ -879,6 +869,33 @@ pub fn allowed_actions_on(
 
 fn cond_text(c: &Cond) -> String {
     format!("{}={}", c.field, c.values.join("|"))
+}
+
+/// The form of an action: its fields with their names, kinds and choices.
+fn form_fields(p: &Procedure, a: &Action) -> Vec<FieldInfo> {
+    a.fields
+        .iter()
+        .filter_map(|f| {
+            let d = p.field(&f.id)?;
+            Some(FieldInfo {
+                id: f.id.clone(),
+                name_zh: d.name_zh.clone(),
+                name_en: d.name_en.clone(),
+                required: f.required,
+                required_when: f.required_when.as_ref().map(cond_text),
+                kind: d.kind.name().to_owned(),
+                choices: d.choices.clone(),
+                personal: d.personal,
+            })
+        })
+        .collect()
+}
+
+/// The form of a procedure's opening action (empty for an unknown procedure).
+pub fn opening_fields(set: &ProcedureSet, procedure: &str) -> Vec<FieldInfo> {
+    set.get(procedure)
+        .map(|p| form_fields(p, p.opening_action()))
+        .unwrap_or_default()
 }
 
 /// The case's deadlines as of `today`, in the order the procedure lists them; only those whose
@@ -904,14 +921,7 @@ fn deadline_views(
     };
     let cal = Calendar::bundled();
     let mut out = Vec::new();
-    for (i, evs) in events_by_deadline(p, case) {
-        let d = &p.deadlines[i];
-        let Some(rule) = set.rules().get(&d.rule) else {
-            continue;
-        };
-        if !triggered(set, &d.rule, &evs) {
-            continue;
-        }
+    for (d, rule, evs) in started(set, p, case) {
         let mut view = DeadlineView {
             key: d.key.clone(),
             rule_id: rule.id.clone(),

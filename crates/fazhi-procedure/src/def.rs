@@ -500,37 +500,7 @@ struct RawLink {
     fields: BTreeMap<String, String>,
 }
 
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-    fn err(&self, offset: usize, message: impl Into<String>) -> LoadError {
-        LoadError {
-            file: self.file.to_owned(),
-            line: self.line(offset),
-            message: message.into(),
-        }
-    }
-    fn date(&self, d: &toml::value::Datetime, at: usize) -> Result<NaiveDate, LoadError> {
-        match (d.date, d.time) {
-            (Some(x), None) => {
-                NaiveDate::from_ymd_opt(i32::from(x.year), x.month.into(), x.day.into())
-                    .ok_or_else(|| self.err(at, format!("{d} is not a valid date")))
-            }
-            _ => Err(self.err(at, format!("{d} must be a plain date (YYYY-MM-DD)"))),
-        }
-    }
-}
+type Ctx<'a> = fazhi_calendar::Source<'a>;
 
 fn cond(s: &str) -> Option<Cond> {
     let (f, v) = s.split_once('=')?;
@@ -574,7 +544,7 @@ pub(crate) fn parse_procedure(
     let cx = Ctx { file, text };
     let raw: RawProcedure = toml::from_str(text).map_err(|e| {
         let at = e.span().map(|s| s.start).unwrap_or(0);
-        cx.err(at, e.message().to_owned())
+        cx.error(at, e.message().to_owned())
     })?;
     let pid = raw.id.get_ref().clone();
     let id_ok = |s: &str| {
@@ -583,34 +553,34 @@ pub(crate) fn parse_procedure(
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
     if !id_ok(&pid) {
-        return Err(cx.err(
+        return Err(cx.error(
             raw.id.span().start,
             format!("procedure id {pid:?} must be lower_snake_case"),
         ));
     }
-    let def_roles = roles(raw.roles.get_ref()).map_err(|m| cx.err(raw.roles.span().start, m))?;
+    let def_roles = roles(raw.roles.get_ref()).map_err(|m| cx.error(raw.roles.span().start, m))?;
     let def_relations =
-        relations(raw.relations.get_ref()).map_err(|m| cx.err(raw.relations.span().start, m))?;
+        relations(raw.relations.get_ref()).map_err(|m| cx.error(raw.relations.span().start, m))?;
 
     // Versions.
     let mut versions: Vec<Version> = Vec::new();
     for v in &raw.version {
         let at = v.id.span().start;
-        let from = cx.date(&v.effective_from, at)?;
+        let from = cx.toml_date(&v.effective_from, at)?;
         let to = v
             .effective_to
             .as_ref()
-            .map(|t| cx.date(t, at))
+            .map(|t| cx.toml_date(t, at))
             .transpose()?;
         if to.is_some_and(|t| t < from) {
-            return Err(cx.err(at, "effective_to is before effective_from"));
+            return Err(cx.error(at, "effective_to is before effective_from"));
         }
         if let Some(o) = versions.iter().find(|o| {
             o.id == *v.id.get_ref()
                 || (o.effective_to.is_none_or(|t| t >= from)
                     && to.is_none_or(|t| t >= o.effective_from))
         }) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!(
                     "version {:?} duplicates or overlaps version {:?}",
@@ -627,7 +597,7 @@ pub(crate) fn parse_procedure(
         });
     }
     if versions.is_empty() {
-        return Err(cx.err(raw.id.span().start, "no [[version]]"));
+        return Err(cx.error(raw.id.span().start, "no [[version]]"));
     }
     versions.sort_by_key(|v| v.effective_from);
 
@@ -636,10 +606,10 @@ pub(crate) fn parse_procedure(
     for d in &raw.deadline {
         let at = d.key.span().start;
         if deadlines.iter().any(|x| x.key == *d.key.get_ref()) {
-            return Err(cx.err(at, format!("duplicate deadline key {:?}", d.key.get_ref())));
+            return Err(cx.error(at, format!("duplicate deadline key {:?}", d.key.get_ref())));
         }
         if rules.get(d.rule.get_ref()).is_none() {
-            return Err(cx.err(
+            return Err(cx.error(
                 d.rule.span().start,
                 format!(
                     "unknown rule {:?} (see `fazhi rules list`)",
@@ -652,7 +622,7 @@ pub(crate) fn parse_procedure(
             .iter()
             .find(|v| !versions.iter().any(|x| x.id == **v))
         {
-            return Err(cx.err(at, format!("unknown version {v:?}")));
+            return Err(cx.error(at, format!("unknown version {v:?}")));
         }
         deadlines.push(DeadlineDef {
             key: d.key.get_ref().clone(),
@@ -667,7 +637,7 @@ pub(crate) fn parse_procedure(
     for f in &raw.field {
         let at = f.id.span().start;
         if !id_ok(f.id.get_ref()) || fields.iter().any(|x| x.id == *f.id.get_ref()) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!(
                     "field id {:?} is duplicated or not lower_snake_case",
@@ -682,14 +652,14 @@ pub(crate) fn parse_procedure(
             "bool" => FieldKind::Bool,
             "number" => FieldKind::Number,
             k => {
-                return Err(cx.err(
+                return Err(cx.error(
                     at,
                     format!("field kind {k:?} must be text, date, choice, bool or number"),
                 ))
             }
         };
         if (kind == FieldKind::Choice) == f.choices.is_empty() {
-            return Err(cx.err(at, "choices are given exactly for kind = \"choice\""));
+            return Err(cx.error(at, "choices are given exactly for kind = \"choice\""));
         }
         fields.push(FieldDef {
             id: f.id.get_ref().clone(),
@@ -712,11 +682,12 @@ pub(crate) fn parse_procedure(
         fields
             .iter()
             .find(|f| f.id == name)
-            .ok_or_else(|| cx.err(at, format!("unknown field {name:?} in {what}")))
+            .ok_or_else(|| cx.error(at, format!("unknown field {name:?} in {what}")))
     };
     let check_cond = |s: &str, at: usize, what: &str| -> Result<Cond, LoadError> {
-        let c = cond(s)
-            .ok_or_else(|| cx.err(at, format!("{what} {s:?} must read `field=value[|value…]`")))?;
+        let c = cond(s).ok_or_else(|| {
+            cx.error(at, format!("{what} {s:?} must read `field=value[|value…]`"))
+        })?;
         let f = field_of(&c.field, at, what)?;
         let ok = |v: &String| {
             v == "*"
@@ -727,7 +698,7 @@ pub(crate) fn parse_procedure(
                 }
         };
         if let Some(v) = c.values.iter().find(|v| !ok(v)) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!("{what}: {v:?} is not a value of field {:?}", f.id),
             ));
@@ -749,7 +720,7 @@ pub(crate) fn parse_procedure(
     for s in &raw.step {
         let at = s.id.span().start;
         if !id_ok(s.id.get_ref()) || steps.iter().any(|x| x.id == *s.id.get_ref()) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!(
                     "step id {:?} is duplicated or not lower_snake_case",
@@ -769,7 +740,7 @@ pub(crate) fn parse_procedure(
         if steps.iter().any(|s| s.id == name) {
             Ok(())
         } else {
-            Err(cx.err(at, format!("unknown step {name:?}")))
+            Err(cx.error(at, format!("unknown step {name:?}")))
         }
     };
 
@@ -781,16 +752,16 @@ pub(crate) fn parse_procedure(
         let at = a.id.span().start;
         let aid = a.id.get_ref();
         if !id_ok(aid) || actions.iter().any(|x| x.id == *aid) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!("action id {aid:?} is duplicated or not lower_snake_case"),
             ));
         }
         if a.opens && !a.from.is_empty() {
-            return Err(cx.err(at, "the opening action has no `from`"));
+            return Err(cx.error(at, "the opening action has no `from`"));
         }
         if !a.opens && a.from.is_empty() {
-            return Err(cx.err(at, format!("action {aid:?} needs `from` (steps or \"*\")")));
+            return Err(cx.error(at, format!("action {aid:?} needs `from` (steps or \"*\")")));
         }
         for f in &a.from {
             if f != "*" {
@@ -799,7 +770,7 @@ pub(crate) fn parse_procedure(
         }
         match &a.to {
             Some(t) => step_exists(t, at)?,
-            None if a.opens => return Err(cx.err(at, "the opening action needs `to`")),
+            None if a.opens => return Err(cx.error(at, "the opening action needs `to`")),
             None => {}
         }
         let mut branches = Vec::new();
@@ -814,7 +785,7 @@ pub(crate) fn parse_procedure(
         for f in &a.fields {
             field_of(&f.id, at, &format!("action {aid:?}"))?;
             if afields.iter().any(|x: &ActionField| x.id == f.id) {
-                return Err(cx.err(at, format!("field {:?} listed twice", f.id)));
+                return Err(cx.error(at, format!("field {:?} listed twice", f.id)));
             }
             let required_when = f
                 .required_when
@@ -830,16 +801,16 @@ pub(crate) fn parse_procedure(
         let mut events = Vec::new();
         for e in &a.events {
             let Some(d) = deadlines.iter().find(|d| d.key == e.deadline) else {
-                return Err(cx.err(at, format!("unknown deadline key {:?}", e.deadline)));
+                return Err(cx.error(at, format!("unknown deadline key {:?}", e.deadline)));
             };
             let kind = EventKind::parse(&e.kind)
-                .ok_or_else(|| cx.err(at, format!("unknown deadline event kind {:?}", e.kind)))?;
+                .ok_or_else(|| cx.error(at, format!("unknown deadline event kind {:?}", e.kind)))?;
             for f in [&e.date, &e.detail_field].into_iter().flatten() {
                 field_of(f, at, "event")?;
             }
             if let Some(df) = &e.date {
                 if field_of(df, at, "event")?.kind != FieldKind::Date {
-                    return Err(cx.err(at, format!("event date field {df:?} is not a date")));
+                    return Err(cx.error(at, format!("event date field {df:?} is not a date")));
                 }
             }
             if kind == EventKind::Suspended {
@@ -848,7 +819,7 @@ pub(crate) fn parse_procedure(
                 if let Some(k) = &e.detail {
                     if !rule.versions.iter().any(|v| v.not_counted.contains(k)) {
                         return Err(
-                            cx.err(at, format!("rule {} never lets {k:?} go uncounted", d.rule))
+                            cx.error(at, format!("rule {} never lets {k:?} go uncounted", d.rule))
                         );
                     }
                 }
@@ -871,7 +842,7 @@ pub(crate) fn parse_procedure(
             let mut any = Vec::new();
             for atom in &g.any {
                 let (k, v) = atom.split_once(':').ok_or_else(|| {
-                    cx.err(
+                    cx.error(
                         at,
                         format!("gate {atom:?} must be done:, not_done:, expired:, not_expired:, field: or days_ahead:"),
                     )
@@ -880,14 +851,14 @@ pub(crate) fn parse_procedure(
                     if action_ids.contains(x) {
                         Ok(x.to_owned())
                     } else {
-                        Err(cx.err(at, format!("gate names unknown action {x:?}")))
+                        Err(cx.error(at, format!("gate names unknown action {x:?}")))
                     }
                 };
                 let known_deadline = |x: &str| {
                     if deadlines.iter().any(|d| d.key == x) {
                         Ok(x.to_owned())
                     } else {
-                        Err(cx.err(at, format!("gate names unknown deadline {x:?}")))
+                        Err(cx.error(at, format!("gate names unknown deadline {x:?}")))
                     }
                 };
                 any.push(match k {
@@ -898,31 +869,31 @@ pub(crate) fn parse_procedure(
                     "field" => GateAtom::Field(check_cond(v, at, "gate")?),
                     "days_ahead" => {
                         let (f, n) = v.split_once('=').ok_or_else(|| {
-                            cx.err(at, format!("gate {atom:?} must be days_ahead:FIELD=DAYS"))
+                            cx.error(at, format!("gate {atom:?} must be days_ahead:FIELD=DAYS"))
                         })?;
                         if field_of(f, at, "gate")?.kind != FieldKind::Date {
-                            return Err(cx.err(at, format!("gate field {f:?} is not a date")));
+                            return Err(cx.error(at, format!("gate field {f:?} is not a date")));
                         }
                         // Without the date the gate could not judge; the action must ask for it.
                         if !afields.iter().any(|x| x.id == f && x.required) {
-                            return Err(cx.err(
+                            return Err(cx.error(
                                 at,
                                 format!("gate field {f:?} must be a required field of the action"),
                             ));
                         }
                         let days = n.parse().map_err(|_| {
-                            cx.err(at, format!("gate {atom:?}: {n:?} is not a number of days"))
+                            cx.error(at, format!("gate {atom:?}: {n:?} is not a number of days"))
                         })?;
                         GateAtom::DaysAhead {
                             field: f.to_owned(),
                             days,
                         }
                     }
-                    _ => return Err(cx.err(at, format!("unknown gate kind {k:?}"))),
+                    _ => return Err(cx.error(at, format!("unknown gate kind {k:?}"))),
                 });
             }
             if any.is_empty() {
-                return Err(cx.err(at, "a gate needs at least one condition"));
+                return Err(cx.error(at, "a gate needs at least one condition"));
             }
             gates.push(Gate {
                 any,
@@ -935,7 +906,7 @@ pub(crate) fn parse_procedure(
         }
         for v in &a.versions {
             if !versions.iter().any(|x| x.id == *v) {
-                return Err(cx.err(at, format!("unknown version {v:?}")));
+                return Err(cx.error(at, format!("unknown version {v:?}")));
             }
         }
         let link = match &a.link {
@@ -943,13 +914,13 @@ pub(crate) fn parse_procedure(
             Some(l) => {
                 if l.procedure.is_some() == l.procedure_field.is_some() {
                     return Err(
-                        cx.err(at, "a link names exactly one of procedure, procedure_field")
+                        cx.error(at, "a link names exactly one of procedure, procedure_field")
                     );
                 }
                 if let Some(pf) = &l.procedure_field {
                     if field_of(pf, at, "link")?.kind != FieldKind::Choice {
                         return Err(
-                            cx.err(at, format!("link procedure_field {pf:?} is not a choice"))
+                            cx.error(at, format!("link procedure_field {pf:?} is not a choice"))
                         );
                     }
                 }
@@ -983,11 +954,11 @@ pub(crate) fn parse_procedure(
             gates,
             once: a.once,
             roles: match &a.roles {
-                Some(r) => roles(r).map_err(|m| cx.err(at, m))?,
+                Some(r) => roles(r).map_err(|m| cx.error(at, m))?,
                 None => def_roles.clone(),
             },
             relations: match &a.relations {
-                Some(r) => relations(r).map_err(|m| cx.err(at, m))?,
+                Some(r) => relations(r).map_err(|m| cx.error(at, m))?,
                 None => def_relations.clone(),
             },
             versions: a.versions.clone(),
@@ -997,7 +968,7 @@ pub(crate) fn parse_procedure(
     }
     let openers: Vec<&Action> = actions.iter().filter(|a| a.opens).collect();
     if openers.len() != 1 {
-        return Err(cx.err(
+        return Err(cx.error(
             raw.id.span().start,
             format!(
                 "a procedure has exactly one action with `opens = true` (found {})",
@@ -1027,13 +998,13 @@ pub(crate) fn parse_procedure(
     for s in &steps {
         let at = step_at[&s.id];
         if !seen.contains(&s.id) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!("step {:?} is unreachable from the opening action", s.id),
             ));
         }
         if !s.terminal && !actions.iter().any(|a| a.allowed_from(s)) {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!(
                     "step {:?} is a dead end: not terminal and no action leads out",
@@ -1048,7 +1019,7 @@ pub(crate) fn parse_procedure(
                 .flat_map(&targets)
                 .any(|t| t != s.id)
         {
-            return Err(cx.err(
+            return Err(cx.error(
                 at,
                 format!(
                     "step {:?} is a dead end: every action from it stays there",
@@ -1058,7 +1029,7 @@ pub(crate) fn parse_procedure(
         }
     }
     if !steps.iter().any(|s| s.terminal) {
-        return Err(cx.err(
+        return Err(cx.error(
             raw.id.span().start,
             "no terminal step: a case could never close",
         ));

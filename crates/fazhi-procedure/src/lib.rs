@@ -27,9 +27,9 @@ mod case;
 mod def;
 
 pub use case::{
-    allowed_actions, allowed_actions_on, apply, deadline_dates, deadlines, open, personal_fields,
-    ActionInfo, ActionRequest, Actor, Applied, AppliedAction, CaseState, ChoiceInfo, DeadlineView,
-    Effect, FieldInfo, Refusal,
+    allowed_actions, allowed_actions_on, apply, deadline_dates, deadlines, open, opening_fields,
+    personal_fields, ActionInfo, ActionRequest, Actor, Applied, AppliedAction, CaseState,
+    ChoiceInfo, DeadlineView, Effect, FieldInfo, Refusal,
 };
 pub use def::{
     Action, ActionField, Branch, Choice, Cond, DeadlineDef, EventSpec, FieldDef, FieldKind, Gate,
@@ -39,14 +39,9 @@ pub use def::{
 use fazhi_deadline::RuleBook;
 use std::sync::OnceLock;
 
-/// A definition that does not parse or check, with the file and line to fix.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
-pub struct LoadError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
+/// A definition that does not parse or check, with the file and line to fix (the calendar's
+/// error type, shared by every loader).
+pub use fazhi_calendar::LoadError;
 
 /// The bundled procedure files, by path relative to the repository root.
 pub const BUNDLED_FILES: &[(&str, &str)] = &[

@@ -364,11 +364,21 @@ pub async fn create_api_token(db: &Db, who: &Principal, name: &str) -> StoreResu
 }
 
 pub async fn token_principal(db: &Db, token: &str) -> StoreResult<Option<Principal>> {
-    let row =
-        sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(secret_hash(token))
-            .fetch_optional(db.pool())
-            .await?;
+    secret_principal(db, "api_tokens", token).await
+}
+
+/// The person a live (unrevoked) secret of `table` (`api_tokens` or `feed_tokens`) belongs to.
+pub(crate) async fn secret_principal(
+    db: &Db,
+    table: &'static str,
+    secret: &str,
+) -> StoreResult<Option<Principal>> {
+    let row = sqlx::query(&format!(
+        "SELECT user_id FROM {table} WHERE token_hash = $1 AND revoked_at IS NULL"
+    ))
+    .bind(secret_hash(secret))
+    .fetch_optional(db.pool())
+    .await?;
     match row {
         Some(r) => Ok(Some(Principal::load(db, r.get(0)).await?)),
         None => Ok(None),

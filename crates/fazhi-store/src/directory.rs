@@ -21,6 +21,20 @@ pub struct UnitRow {
     pub parent_key: Option<String>,
 }
 
+impl UnitRow {
+    /// From a row of `id, key, name, name_en, kind, parent_key`.
+    fn from_row(r: &sqlx::any::AnyRow) -> Self {
+        UnitRow {
+            id: r.get(0),
+            key: r.get(1),
+            name: r.get(2),
+            name_en: r.get(3),
+            kind: r.get(4),
+            parent_key: r.get(5),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
@@ -48,17 +62,7 @@ pub async fn list_units(db: &Db) -> StoreResult<Vec<UnitRow>> {
     )
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| UnitRow {
-            id: r.get(0),
-            key: r.get(1),
-            name: r.get(2),
-            name_en: r.get(3),
-            kind: r.get(4),
-            parent_key: r.get(5),
-        })
-        .collect())
+    Ok(rows.iter().map(UnitRow::from_row).collect())
 }
 
 pub async fn unit_by_key(db: &Db, key: &str) -> StoreResult<UnitRow> {
@@ -135,14 +139,7 @@ pub async fn import(db: &Db, admin: &AdminHandle, dir: &Directory) -> StoreResul
         .await?;
         rows.iter()
             .map(|r| {
-                let row = UnitRow {
-                    id: r.get(0),
-                    key: r.get(1),
-                    name: r.get(2),
-                    name_en: r.get(3),
-                    kind: r.get(4),
-                    parent_key: r.get(5),
-                };
+                let row = UnitRow::from_row(r);
                 (row.key.clone(), row)
             })
             .collect()

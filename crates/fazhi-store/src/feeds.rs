@@ -65,15 +65,7 @@ pub async fn has_live(db: &Db, who: &Principal) -> StoreResult<bool> {
 }
 
 pub async fn principal(db: &Db, token: &str) -> StoreResult<Option<Principal>> {
-    let row =
-        sqlx::query("SELECT user_id FROM feed_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(secret_hash(token))
-            .fetch_optional(db.pool())
-            .await?;
-    match row {
-        Some(r) => Ok(Some(Principal::load(db, r.get(0)).await?)),
-        None => Ok(None),
-    }
+    crate::accounts::secret_principal(db, "feed_tokens", token).await
 }
 
 /// One dated deadline of the person's unit.

@@ -32,41 +32,13 @@ pub fn router() -> Router<AppState> {
 
 /// The form fields of a procedure's opening action.
 pub fn opening_fields(procedure: &str) -> Vec<FieldInfo> {
-    let Some(p) = ProcedureSet::bundled().get(procedure) else {
-        return Vec::new();
-    };
-    p.opening_action()
-        .fields
-        .iter()
-        .filter_map(|f| {
-            let d = p.field(&f.id)?;
-            Some(FieldInfo {
-                id: f.id.clone(),
-                name_zh: d.name_zh.clone(),
-                name_en: d.name_en.clone(),
-                required: f.required,
-                required_when: f
-                    .required_when
-                    .as_ref()
-                    .map(|c| format!("{}={}", c.field, c.values.join("|"))),
-                kind: d.kind.name().to_owned(),
-                choices: d.choices.clone(),
-                personal: d.personal,
-            })
-        })
-        .collect()
+    fazhi_procedure::opening_fields(ProcedureSet::bundled(), procedure)
 }
 
 pub fn procedure_name(t: &Tr, id: &str) -> String {
     ProcedureSet::bundled()
         .get(id)
-        .map(|p| {
-            if t.is_en() {
-                p.name_en.clone()
-            } else {
-                p.name_zh.clone()
-            }
-        })
+        .map(|p| t.pick(&p.name_zh, &p.name_en).clone())
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -74,13 +46,7 @@ fn step_name(t: &Tr, procedure: &str, step: &str) -> String {
     ProcedureSet::bundled()
         .get(procedure)
         .and_then(|p| p.step(step))
-        .map(|s| {
-            if t.is_en() {
-                s.name_en.clone()
-            } else {
-                s.name_zh.clone()
-            }
-        })
+        .map(|s| t.pick(&s.name_zh, &s.name_en).clone())
         .unwrap_or_else(|| step.to_string())
 }
 
@@ -138,16 +104,7 @@ fn procedures(t: &Tr) -> Vec<(String, String)> {
     ProcedureSet::bundled()
         .procedures()
         .iter()
-        .map(|p| {
-            (
-                p.id.clone(),
-                if t.is_en() {
-                    p.name_en.clone()
-                } else {
-                    p.name_zh.clone()
-                },
-            )
-        })
+        .map(|p| (p.id.clone(), t.pick(&p.name_zh, &p.name_en).clone()))
         .collect()
 }
 
@@ -214,7 +171,7 @@ async fn new_page(
         Ok(u) => u
             .into_iter()
             .filter(|u| auth.principal.can_write_unit(u.id))
-            .map(|u| (u.key, if t.is_en() { u.name_en } else { u.name }))
+            .map(|u| (u.key, t.pick(u.name, u.name_en)))
             .collect(),
         Err(e) => return store_error_page(t, Some(user), "/cases", e),
     };
@@ -326,26 +283,14 @@ impl CasePage {
             .get(&self.v.summary.procedure)
             .and_then(|p| p.field(field))
             .and_then(|f| f.choices.iter().find(|c| c.id == value))
-            .map(|c| {
-                if self.t.is_en() {
-                    c.name_en.clone()
-                } else {
-                    c.name_zh.clone()
-                }
-            })
+            .map(|c| self.t.pick(&c.name_zh, &c.name_en).clone())
             .unwrap_or_else(|| value.to_string())
     }
     fn action_name(&self, id: &str) -> String {
         ProcedureSet::bundled()
             .get(&self.v.summary.procedure)
             .and_then(|p| p.action(id))
-            .map(|a| {
-                if self.t.is_en() {
-                    a.name_en.clone()
-                } else {
-                    a.name_zh.clone()
-                }
-            })
+            .map(|a| self.t.pick(&a.name_zh, &a.name_en).clone())
             .unwrap_or_else(|| id.to_string())
     }
 }
@@ -381,16 +326,7 @@ async fn show_case(
                 .map(|p| {
                     p.fields
                         .iter()
-                        .map(|f| {
-                            (
-                                f.id.clone(),
-                                if t.is_en() {
-                                    f.name_en.clone()
-                                } else {
-                                    f.name_zh.clone()
-                                },
-                            )
-                        })
+                        .map(|f| (f.id.clone(), t.pick(&f.name_zh, &f.name_en).clone()))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -460,7 +396,7 @@ async fn act_submit(
             message_en,
             ..
         }) => {
-            let msg = if t.is_en() { message_en } else { message_zh };
+            let msg = t.pick(message_zh, message_en);
             show_case(&state, t, &auth, id, today_cst(), Some(msg)).await
         }
         Err(e) => store_error_page(t, Some(user), &format!("/cases/{id}"), e),

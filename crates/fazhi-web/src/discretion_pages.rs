@@ -582,11 +582,7 @@ impl TryPage {
         kinds_label(k).get(self.t.is_en()).to_string()
     }
     fn explanation<'a>(&self, r: &'a Report) -> &'a [String] {
-        if self.t.is_en() {
-            &r.explanation_en
-        } else {
-            &r.explanation_zh
-        }
+        self.t.pick(&r.explanation_zh, &r.explanation_en)
     }
 }
 
@@ -629,7 +625,7 @@ async fn show_try(
             &input.decided,
         ) {
             Ok(r) => (Some(r), None),
-            Err((_, zh, en)) => (None, Some(if t.is_en() { en } else { zh })),
+            Err((_, zh, en)) => (None, Some(t.pick(zh, en))),
         }
     } else {
         (None, None)
@@ -638,7 +634,7 @@ async fn show_try(
         Ok(u) => u
             .into_iter()
             .filter(|u| auth.principal.can_write_unit(u.id))
-            .map(|u| (u.key, if t.is_en() { u.name_en } else { u.name }))
+            .map(|u| (u.key, t.pick(u.name, u.name_en)))
             .collect(),
         Err(e) => return store_error_page(t, Some(user), "/discretion/try", e),
     };
@@ -744,13 +740,7 @@ pub fn benchmark_title(t: &Tr, id: &str) -> String {
     bundled()
         .iter()
         .find(|b| b.id == id)
-        .map(|b| {
-            if t.is_en() {
-                b.title.en.clone()
-            } else {
-                b.title.zh.clone()
-            }
-        })
+        .map(|b| t.pick(&b.title.zh, &b.title.en).clone())
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -808,11 +798,7 @@ async fn decision_page(
     let user = UserView::of(&auth);
     match penalties::view(&state.db, &auth.principal, id).await {
         Ok(v) => {
-            let key = if t.is_en() {
-                "explanation_en"
-            } else {
-                "explanation_zh"
-            };
+            let key = t.pick("explanation_zh", "explanation_en");
             let explanation = v.report[key]
                 .as_array()
                 .map(|a| {

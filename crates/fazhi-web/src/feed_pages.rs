@@ -42,11 +42,7 @@ async fn feed(State(state): State<AppState>, t: Tr, Path(file): Path<String>) ->
         let Ok(due) = NaiveDate::parse_from_str(&e.due, "%Y-%m-%d") else {
             continue;
         };
-        let summary = if t.is_en() {
-            e.summary_en
-        } else {
-            e.summary_zh
-        };
+        let summary = t.pick(e.summary_zh, e.summary_en);
         cal.push(
             icalendar::Event::new()
                 .uid(&e.uid)

@@ -90,6 +90,14 @@ impl Tr {
     pub fn is_en(&self) -> bool {
         self.lang == Lang::En
     }
+    /// The Chinese or the English of a pair, by the page's language.
+    pub fn pick<T>(&self, zh: T, en: T) -> T {
+        if self.is_en() {
+            en
+        } else {
+            zh
+        }
+    }
 }
 
 #[cfg(test)]

@@ -169,11 +169,7 @@ fn guide(t: &Tr) -> Vec<GuideEntry> {
     .iter()
     .filter_map(|id| set.get(id))
     .map(|p| GuideEntry {
-        procedure: if t.is_en() {
-            p.name_en.clone()
-        } else {
-            p.name_zh.clone()
-        },
+        procedure: t.pick(&p.name_zh, &p.name_en).clone(),
         limits: p
             .deadlines
             .iter()
@@ -529,7 +525,7 @@ async fn build_home(
             .map(|u| UnitLine {
                 has_profile: with_profile.contains(u.key.as_str()),
                 key: u.key,
-                name: if t.is_en() { u.name_en } else { u.name },
+                name: t.pick(u.name, u.name_en),
                 kind: u.kind,
             })
             .collect()
