@@ -635,6 +635,22 @@ async fn save_profile(
     }
 }
 
+/// `next` if it is a path on this site, else `/`. Browsers read `/\host` and `//host` as
+/// another site, treat `\` as `/`, and drop tabs and newlines (so `/<TAB>/host` is `//host`).
+/// A local path therefore starts with one `/` followed by neither `/` nor `\`, and holds no
+/// backslash and no control character anywhere.
+pub(crate) fn local_path(next: &str) -> &str {
+    let mut rest = next.chars();
+    let local = rest.next() == Some('/')
+        && !matches!(rest.next(), Some('/' | '\\'))
+        && !next.chars().any(|c| c == '\\' || c.is_control());
+    if local {
+        next
+    } else {
+        "/"
+    }
+}
+
 #[derive(Deserialize)]
 struct LangQuery {
     next: Option<String>,
@@ -647,18 +663,14 @@ async fn switch_lang(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    // Only a local path: never redirect to another site.
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = local_path(q.next.as_deref().unwrap_or("/"));
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)
         .secure(state.secure_cookies)
         .max_age(time::Duration::days(365))
         .build();
-    (jar.add(cookie), Redirect::to(&next)).into_response()
+    (jar.add(cookie), Redirect::to(next)).into_response()
 }
 
 async fn stylesheet() -> Response {
@@ -685,5 +697,39 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Auth {
             .await
             .unwrap_or(MaybeAuth(None));
         Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for hostile in [
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r/evil.example/",
+            "//evil.example/",
+            "/home\\..\\\\evil.example",
+            "/ok\u{0}",
+            "/ok\u{85}",
+            "https://evil.example/",
+            " /evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(hostile), "/", "{hostile:?}");
+        }
+        for local in [
+            "/",
+            "/home",
+            "/cases?status=open&lang=en",
+            "/plans/1/items/2",
+            "/案件",
+        ] {
+            assert_eq!(local_path(local), local);
+        }
     }
 }
