@@ -77,6 +77,25 @@ impl FromRequestParts<AppState> for MaybeAuth {
     }
 }
 
+impl Tr {
+    /// The page language of a request: `?lang=` first, then the remembered cookie, then zh-CN.
+    pub fn of_request(uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> Tr {
+        let from_query = uri.query().and_then(|q| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("lang="))
+                .and_then(Lang::parse)
+        });
+        let from_cookie = || {
+            CookieJar::from_headers(headers)
+                .get(LANG_COOKIE)
+                .and_then(|c| Lang::parse(c.value()))
+        };
+        Tr {
+            lang: from_query.or_else(from_cookie).unwrap_or_default(),
+        }
+    }
+}
+
 /// The page language: `?lang=` first, then the remembered cookie, then zh-CN.
 impl FromRequestParts<AppState> for Tr {
     type Rejection = std::convert::Infallible;
@@ -84,19 +103,7 @@ impl FromRequestParts<AppState> for Tr {
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let from_query = parts.uri.query().and_then(|q| {
-            q.split('&')
-                .find_map(|kv| kv.strip_prefix("lang="))
-                .and_then(Lang::parse)
-        });
-        let from_cookie = || {
-            CookieJar::from_headers(&parts.headers)
-                .get(LANG_COOKIE)
-                .and_then(|c| Lang::parse(c.value()))
-        };
-        Ok(Tr {
-            lang: from_query.or_else(from_cookie).unwrap_or_default(),
-        })
+        Ok(Tr::of_request(&parts.uri, &parts.headers))
     }
 }
 

@@ -49,6 +49,68 @@ impl ApiError {
     pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", zh, en)
     }
+
+    /// The error for a bare status: what the router or an extractor answers on its own (no
+    /// route, a method the route lacks, a path or query parameter that does not parse, a body
+    /// too large). `detail` is the extractor's own (English) reason, shown for client errors.
+    pub fn for_status(status: StatusCode, detail: Option<&str>) -> Self {
+        let (code, zh, en) = match status {
+            StatusCode::BAD_REQUEST => ("invalid_input", "请求无效", "the request is not valid"),
+            StatusCode::UNAUTHORIZED => return Self::unauthenticated(),
+            StatusCode::FORBIDDEN => (
+                "forbidden",
+                "无权执行此操作",
+                "you are not permitted to do this",
+            ),
+            StatusCode::NOT_FOUND => ("not_found", "未找到", "not found"),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                "此地址不接受该请求方法",
+                "this address does not accept the request method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "payload_too_large",
+                "请求内容过大",
+                "the request body is too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "不支持的请求内容类型",
+                "the request body has an unsupported content type",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => (
+                "invalid_input",
+                "请求内容不符合要求",
+                "the request does not have the expected shape",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => (
+                "rate_limited",
+                "请求过于频繁,请稍后再试",
+                "too many requests; try again later",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "unavailable",
+                "服务暂时不可用,请稍后再试",
+                "the service is unavailable; try again later",
+            ),
+            s if s.is_server_error() => (
+                "internal",
+                "系统内部错误,请联系管理员",
+                "internal error; please contact the administrator",
+            ),
+            _ => (
+                "error",
+                "请求未能完成",
+                "the request could not be completed",
+            ),
+        };
+        match detail.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) if status.is_client_error() => {
+                Self::new(status, code, format!("{zh}:{d}"), format!("{en}: {d}"))
+            }
+            _ => Self::new(status, code, zh, en),
+        }
+    }
 }
 
 /// The HTTP status of a storage error; a database failure is logged here, once.

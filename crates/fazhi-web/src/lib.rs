@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(leader_pages::router())
         .merge(feed_pages::router())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(finish_response))
@@ -107,7 +108,23 @@ async fn not_found(req: Request) -> Response {
     }
 }
 
-/// Writes API error bodies with the request id, and adds the security headers to every response.
+/// A route that exists, asked with a method it does not have (the router adds `Allow`).
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED, None)
+}
+
+/// Whether an error response already has its final body: JSON or an HTML page. Anything else
+/// (no body, or an extractor's plain-text reason) is rewritten into the error shape.
+fn has_error_body(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json") || c.starts_with("text/html"))
+}
+
+/// Gives every error its body — the API's JSON shape with the request id under `/api/`, an
+/// HTML error page in the reader's language elsewhere — and adds the security headers to every
+/// response.
 async fn finish_response(req: Request, next: Next) -> Response {
     let request_id = req
         .headers()
@@ -115,30 +132,42 @@ async fn finish_response(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let path = req.uri().path().to_string();
+    let api = path.starts_with("/api/");
+    let lang = i18n::Tr::of_request(req.uri(), req.headers());
     let mut res = next.run(req).await;
-    if let Some(PendingError(e)) = res.extensions_mut().remove::<PendingError>() {
-        let body = ApiErrorBody {
-            code: e.code.to_string(),
-            message_zh: e.message_zh,
-            message_en: e.message_en,
-            request_id,
-        };
+    let status = res.status();
+    let error = match res.extensions_mut().remove::<PendingError>() {
+        Some(PendingError(e)) => Some(e),
+        None if (status.is_client_error() || status.is_server_error()) && !has_error_body(&res) => {
+            let body = std::mem::take(res.body_mut());
+            let detail = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+            Some(error::ApiError::for_status(
+                status,
+                std::str::from_utf8(&detail).ok(),
+            ))
+        }
+        None => None,
+    };
+    if let Some(e) = error {
         let headers = std::mem::take(res.headers_mut());
-        let mut out = (e.status, Json(body)).into_response();
+        let mut out = if api {
+            let body = ApiErrorBody {
+                code: e.code.to_string(),
+                message_zh: e.message_zh,
+                message_en: e.message_en,
+                request_id,
+            };
+            (e.status, Json(body)).into_response()
+        } else {
+            pages::api_error_page(lang, &path, &e)
+        };
         for (k, v) in headers.iter() {
             if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
                 out.headers_mut().append(k, v.clone());
             }
         }
         res = out;
-    } else if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        let body = ApiErrorBody {
-            code: "payload_too_large".into(),
-            message_zh: "请求内容过大".into(),
-            message_en: "the request body is too large".into(),
-            request_id,
-        };
-        res = (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
     }
     let h = res.headers_mut();
     h.insert(

@@ -73,6 +73,20 @@ struct ErrorPage {
     message: String,
 }
 
+/// The heading of an error page with this status.
+fn error_title(t: &Tr, status: StatusCode) -> &'static str {
+    t.t(match status {
+        StatusCode::UNAUTHORIZED => "error.unauthenticated",
+        StatusCode::FORBIDDEN => "error.forbidden",
+        StatusCode::NOT_FOUND => "error.not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "error.method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
+        StatusCode::TOO_MANY_REQUESTS => "error.too_many",
+        s if s.is_server_error() => "error.internal",
+        _ => "error.invalid",
+    })
+}
+
 fn error_page(
     t: Tr,
     user: Option<UserView>,
@@ -80,26 +94,32 @@ fn error_page(
     status: StatusCode,
     e: &StoreError,
 ) -> Response {
-    let title = match status {
-        StatusCode::FORBIDDEN => t.t("error.forbidden"),
-        StatusCode::NOT_FOUND => t.t("error.not_found"),
-        StatusCode::INTERNAL_SERVER_ERROR => t.t("error.internal"),
-        _ => t.t("error.invalid"),
-    };
-    let message = if t.is_en() {
-        e.message_en()
-    } else {
-        e.message_zh()
-    };
+    let message = t.pick(e.message_zh(), e.message_en());
     render(
         &ErrorPage {
+            title: error_title(&t, status),
             t,
             user,
             path: path.to_string(),
-            title,
             message,
         },
         status,
+    )
+}
+
+/// The HTML page for an error that would be JSON on the API: what the router or an extractor
+/// refused on a page's path (no such page, a method the page lacks, not signed in, a form that
+/// does not parse), in the reader's language.
+pub(crate) fn api_error_page(t: Tr, path: &str, e: &crate::error::ApiError) -> Response {
+    render(
+        &ErrorPage {
+            title: error_title(&t, e.status),
+            message: t.pick(&e.message_zh, &e.message_en).clone(),
+            t,
+            user: None,
+            path: path.to_string(),
+        },
+        e.status,
     )
 }
 
@@ -114,16 +134,12 @@ pub(crate) fn store_error_page(
 }
 
 pub fn not_found_page(req: &Request) -> Response {
-    let lang = CookieJar::from_headers(req.headers())
-        .get(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value()))
-        .unwrap_or_default();
     let e = StoreError::NotFound {
         entity: "page",
         key: req.uri().path().to_string(),
     };
     error_page(
-        Tr { lang },
+        Tr::of_request(req.uri(), req.headers()),
         None,
         req.uri().path(),
         StatusCode::NOT_FOUND,

@@ -88,3 +88,167 @@ async fn redirects_stay_on_this_site() {
     })
     .await;
 }
+
+/// Status, content type and body of an answer, whether it succeeded or not.
+fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, String, String) {
+    let res = match r {
+        Ok(res) => res,
+        Err(ureq::Error::Status(_, res)) => res,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let status = res.status();
+    let ctype = res.header("content-type").unwrap_or_default().to_string();
+    (status, ctype, res.into_string().unwrap_or_default())
+}
+
+/// The API's error shape, with a request id.
+fn assert_api_error(label: &str, what: &str, got: (u16, String, String), status: u16, code: &str) {
+    let (s, ctype, body) = got;
+    assert_eq!(s, status, "{label}: {what}: {body}");
+    assert!(
+        ctype.starts_with("application/json"),
+        "{label}: {what}: {ctype}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{label}: {what}: {e}: {body:?}"));
+    assert_eq!(v["code"], code, "{label}: {what}: {body}");
+    for key in ["message_zh", "message_en", "request_id"] {
+        assert!(
+            v[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{label}: {what}: {key} in {body}"
+        );
+    }
+}
+
+/// An HTML error page in the page's language.
+fn assert_error_page(label: &str, what: &str, got: (u16, String, String), status: u16, text: &str) {
+    let (s, ctype, body) = got;
+    assert_eq!(s, status, "{label}: {what}: {body}");
+    assert!(
+        ctype.starts_with("text/html"),
+        "{label}: {what}: {ctype}: {body}"
+    );
+    assert!(
+        body.contains("<html") && body.contains(text),
+        "{label}: {what}: wants {text:?} in {body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_has_a_body_json_for_the_api_and_a_page_otherwise() {
+    each_backend("e2e_errors", |t| {
+        let server = Server::start(&t.url);
+        let l = t.label;
+        let api =
+            |method: &str, path: &str| answer(agent().request(method, &server.url(path)).call());
+        let auditor = common::signed_in(&server.base, "shenji");
+        let signed_in = |path: &str| answer(auditor.get(&server.url(path)).call());
+        // A route that exists, with a method it does not have: 405, the methods it has, a body.
+        let res = agent().delete(&server.url("/api/v1/units")).call();
+        match &res {
+            Err(ureq::Error::Status(405, r)) => {
+                let allow = r.header("allow").unwrap_or_default();
+                assert!(
+                    allow.contains("GET") && allow.contains("POST"),
+                    "{l}: allow {allow}"
+                );
+            }
+            other => panic!("{l}: DELETE /api/v1/units: {other:?}"),
+        }
+        assert_api_error(l, "405", answer(res), 405, "method_not_allowed");
+        assert_api_error(
+            l,
+            "405 on a login",
+            api("PATCH", "/api/v1/session"),
+            405,
+            "method_not_allowed",
+        );
+        assert_api_error(
+            l,
+            "no route",
+            api("GET", "/api/v1/nothing"),
+            404,
+            "not_found",
+        );
+        assert_api_error(
+            l,
+            "bad path parameter",
+            signed_in("/api/v1/cases/abc"),
+            400,
+            "invalid_input",
+        );
+        assert_api_error(
+            l,
+            "bad query parameter",
+            signed_in("/api/v1/audit?limit=abc"),
+            400,
+            "invalid_input",
+        );
+        assert_api_error(
+            l,
+            "not signed in",
+            api("GET", "/api/v1/audit"),
+            401,
+            "unauthenticated",
+        );
+        // Pages: an HTML page in the reader's language, never JSON, never empty.
+        assert_error_page(l, "405 page", api("PUT", "/home"), 405, "<h1>");
+        assert_error_page(
+            l,
+            "405 page, English",
+            api("DELETE", "/login?lang=en"),
+            405,
+            "Method not allowed",
+        );
+        assert_error_page(l, "no page", api("GET", "/nothing"), 404, "未找到");
+        assert_error_page(
+            l,
+            "feed without .ics",
+            api("GET", "/feeds/whatever"),
+            404,
+            "未找到",
+        );
+        assert_error_page(
+            l,
+            "unknown feed",
+            api("GET", "/feeds/whatever.ics"),
+            404,
+            "未找到",
+        );
+        assert_error_page(
+            l,
+            "bad path parameter",
+            signed_in("/plans/abc"),
+            400,
+            "输入有误",
+        );
+        assert_error_page(
+            l,
+            "bad query parameter",
+            signed_in("/plans/1?on=someday"),
+            400,
+            "输入有误",
+        );
+        assert_error_page(
+            l,
+            "attachment, not signed in",
+            api("GET", "/attachments/1"),
+            401,
+            "请先登录",
+        );
+        let form = answer(
+            agent()
+                .post(&server.url("/login"))
+                .send_form(&[("username", "admin")]),
+        );
+        assert_error_page(l, "form without its fields", form, 422, "输入有误");
+        let form = answer(
+            agent()
+                .post(&server.url("/logout"))
+                .set("content-type", "text/plain")
+                .send_string("csrf=x"),
+        );
+        assert_error_page(l, "form of the wrong type", form, 415, "输入有误");
+    })
+    .await;
+}
