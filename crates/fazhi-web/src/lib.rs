@@ -108,6 +108,15 @@ async fn not_found(req: Request) -> Response {
     }
 }
 
+/// Whether a request comes from someone signed in (or claiming to be): a session cookie or an
+/// `Authorization` header. Its answer may carry personal data.
+fn signed_in(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || axum_extra::extract::cookie::CookieJar::from_headers(headers)
+            .get(auth::SESSION_COOKIE)
+            .is_some()
+}
+
 /// A route that exists, asked with a method it does not have (the router adds `Allow`).
 async fn method_not_allowed() -> error::ApiError {
     error::ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED, None)
@@ -135,6 +144,7 @@ async fn finish_response(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
     let lang = i18n::Tr::of_request(req.uri(), req.headers());
+    let private = api || signed_in(req.headers());
     let mut res = next.run(req).await;
     let status = res.status();
     let error = match res.extensions_mut().remove::<PendingError>() {
@@ -170,6 +180,17 @@ async fn finish_response(req: Request, next: Next) -> Response {
         res = out;
     }
     let h = res.headers_mut();
+    // Personal data never rests in a browser's or a proxy's cache: every answer to a signed-in
+    // request, every API answer and every answer that sets a cookie is `no-store`, unless its
+    // handler chose (the stylesheet: public; a feed: no-store already). What stays cacheable is
+    // what anyone may read, and it varies with the cookies (language, session).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        if private || h.contains_key(header::SET_COOKIE) {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        } else {
+            h.append(header::VARY, HeaderValue::from_static("cookie"));
+        }
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

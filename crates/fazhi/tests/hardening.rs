@@ -252,3 +252,80 @@ async fn every_error_has_a_body_json_for_the_api_and_a_page_otherwise() {
     })
     .await;
 }
+
+/// The Cache-Control header of an answer, whether it succeeded or not.
+fn cache_control(r: Result<ureq::Response, ureq::Error>) -> String {
+    let res = match r {
+        Ok(res) => res,
+        Err(ureq::Error::Status(_, res)) => res,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    res.header("cache-control").unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_is_never_stored_in_a_cache() {
+    each_backend("e2e_cache", |t| {
+        let server = Server::start(&t.url);
+        let l = t.label;
+        let officer = common::signed_in(&server.base, "bangongshi");
+        for path in [
+            "/",
+            "/home",
+            "/cases",
+            "/plans/1",
+            "/leader",
+            "/nothing",
+            "/api/v1/me",
+            "/api/v1/cases",
+            "/api/v1/units",
+            "/api/v1/alerts",
+        ] {
+            assert_eq!(
+                cache_control(officer.get(&server.url(path)).call()),
+                "no-store",
+                "{l}: signed in: {path}"
+            );
+        }
+        // A machine client with an API token, and the answers that start a session.
+        let token = {
+            let (_, _, body) = answer(
+                officer
+                    .post(&server.url("/api/v1/tokens"))
+                    .send_json(ureq::json!({"name": "cache test"})),
+            );
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{l}: a token in {body}"))
+                .to_string()
+        };
+        let bearer = agent()
+            .get(&server.url("/api/v1/me"))
+            .set("authorization", &format!("Bearer {token}"))
+            .call();
+        assert_eq!(cache_control(bearer), "no-store", "{l}: API token");
+        let login = agent()
+            .post(&server.url("/api/v1/session"))
+            .send_json(ureq::json!({"username": "xinfang", "password": DEMO_PASSWORD}));
+        assert_eq!(cache_control(login), "no-store", "{l}: API sign-in");
+        assert_eq!(
+            cache_control(agent().get(&server.url("/login")).call()),
+            "no-store",
+            "{l}: the sign-in form carries its CSRF cookie"
+        );
+        // Every API answer, even to nobody in particular.
+        for path in ["/api/v1/units", "/api/v1/audit", "/api/v1/nothing"] {
+            assert_eq!(
+                cache_control(agent().get(&server.url(path)).call()),
+                "no-store",
+                "{l}: anonymous API: {path}"
+            );
+        }
+        // The public portal and the stylesheet may be cached.
+        let portal = cache_control(agent().get(&server.url("/")).call());
+        assert!(!portal.contains("no-store"), "{l}: portal: {portal}");
+        let css = cache_control(officer.get(&server.url("/static/app.css")).call());
+        assert!(css.contains("max-age"), "{l}: stylesheet: {css}");
+    })
+    .await;
+}
