@@ -14,6 +14,7 @@ pub mod discretion_pages;
 pub mod error;
 pub mod feed_pages;
 pub mod i18n;
+pub mod input;
 pub mod leader_pages;
 pub mod pages;
 pub mod plan_pages;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(input::check_input))
         .layer(middleware::from_fn(finish_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http())

@@ -407,23 +407,24 @@ struct ReportForm {
     files: Vec<plans::NewAttachment>,
 }
 
-async fn read_report_form(mut mp: Multipart) -> Result<ReportForm, StoreError> {
+/// Read the report form. Its text parts are checked like every other text input (UTF-8, no
+/// control characters, bounded length; see [`crate::input`]), the files are taken as sent.
+async fn read_report_form(mut mp: Multipart) -> Result<ReportForm, crate::error::ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        StoreError::invalid(
-            "report",
-            format!("表单无法读取:{e}"),
-            format!("the form cannot be read: {e}"),
-        )
+        crate::error::ApiError::for_status(e.status(), Some(&e.body_text()))
     };
     let mut form = ReportForm::default();
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
+        crate::input::check_text(&name, "")?;
         if name == "file" {
             let filename = field.file_name().unwrap_or_default().to_string();
+            crate::input::check_text("filename", &filename)?;
             let content_type = field
                 .content_type()
                 .unwrap_or("application/octet-stream")
                 .to_string();
+            crate::input::check_text("content_type", &content_type)?;
             let content = field.bytes().await.map_err(bad)?.to_vec();
             // A file input left empty still sends a part with no name and no bytes.
             if !filename.is_empty() || !content.is_empty() {
@@ -435,7 +436,7 @@ async fn read_report_form(mut mp: Multipart) -> Result<ReportForm, StoreError> {
             }
             continue;
         }
-        let value = field.text().await.map_err(bad)?;
+        let value = crate::input::utf8_text(&name, &field.bytes().await.map_err(bad)?)?;
         match name.as_str() {
             "csrf" => form.csrf = value,
             "reported_on" => form.reported_on = value,
@@ -458,7 +459,7 @@ async fn add_report(
     let here = format!("/plans/{plan}/items/{item}");
     let form = match read_report_form(mp).await {
         Ok(f) => f,
-        Err(e) => return store_error_page(t, Some(user), &here, e),
+        Err(e) => return e.into_response(),
     };
     if !crate::pages::csrf_ok(&auth, &form.csrf) {
         return store_error_page(t, Some(user), "/home", StoreError::Forbidden);

@@ -329,3 +329,144 @@ async fn personal_data_is_never_stored_in_a_cache() {
     })
     .await;
 }
+
+/// A multipart body of text parts (raw bytes, so a test can send what a browser would not).
+fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----fazhi-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_input_is_utf8_without_nul_and_of_bounded_length() {
+    each_backend("e2e_text", |t| {
+        let server = Server::start(&t.url);
+        let l = t.label;
+        let officer = common::signed_in(&server.base, "bangongshi");
+        let admin = common::signed_in(&server.base, "admin");
+        let profile = |address: &str| {
+            ureq::json!({"address": address, "phone": "0827-5261000", "office_hours": "9:00-17:30", "disclosure_contact": "政务公开科"})
+        };
+        let put = |body: serde_json::Value| {
+            answer(
+                officer
+                    .put(&server.url("/api/v1/units/general-office/profile"))
+                    .send_json(body),
+            )
+        };
+        // NUL: PostgreSQL cannot store it; both backends refuse it the same way, naming the field.
+        let got = put(profile("江北大道\u{0}1 号"));
+        assert!(got.2.contains("address"), "{l}: names the field: {}", got.2);
+        assert_api_error(l, "NUL in JSON", got, 422, "invalid_input");
+        let got = put(ureq::json!({"address": "x", "phone": "\u{1b}[2J", "office_hours": "", "disclosure_contact": ""}));
+        assert_api_error(l, "escape in JSON", got, 422, "invalid_input");
+        // Invalid UTF-8 in JSON is malformed JSON.
+        let raw = answer(
+            officer
+                .put(&server.url("/api/v1/units/general-office/profile"))
+                .set("content-type", "application/json")
+                .send_bytes(b"{\"address\": \"\xff\", \"phone\": \"\", \"office_hours\": \"\", \"disclosure_contact\": \"\"}"),
+        );
+        assert_api_error(l, "invalid UTF-8 in JSON", raw, 400, "invalid_input");
+        // Lengths: a 200,000-character name, free text over 20,000.
+        let huge = answer(admin.post(&server.url("/api/v1/units")).send_json(ureq::json!({
+            "key": "huge", "name": "x".repeat(200_000), "name_en": "x", "kind": "office",
+            "parent": "bazhong-city-government"
+        })));
+        assert!(huge.2.contains("name"), "{l}: {}", huge.2);
+        assert_api_error(l, "a very long name", huge, 422, "invalid_input");
+        let long_reason = answer(officer.post(&server.url("/api/v1/cases")).send_json(ureq::json!({
+            "procedure": "disclosure_request", "on": "2026-11-02",
+            "fields": {"channel": "online", "applicant_name": "张三", "information_sought": "x".repeat(20_001)}
+        })));
+        assert!(long_reason.2.contains("fields.information_sought"), "{l}: {}", long_reason.2);
+        assert_api_error(l, "free text over the limit", long_reason, 422, "invalid_input");
+        // Query strings and paths: NUL is refused before any lookup.
+        assert_api_error(
+            l,
+            "NUL in a query",
+            answer(agent().get(&server.url("/api/v1/units/resolve?name=%E5%8A%9E%00")).call()),
+            422,
+            "invalid_input",
+        );
+        assert_api_error(
+            l,
+            "invalid UTF-8 in a query",
+            answer(agent().get(&server.url("/api/v1/units/resolve?name=%FF")).call()),
+            400,
+            "invalid_input",
+        );
+        assert_api_error(
+            l,
+            "NUL in a path",
+            answer(officer.get(&server.url("/api/v1/units/%00/profile")).call()),
+            400,
+            "invalid_input",
+        );
+        // Forms, the same: an HTML page naming the field.
+        let home = officer.get(&server.url("/home")).call().unwrap().into_string().unwrap();
+        let csrf = common::csrf_of(&home);
+        let form = |body: Vec<u8>| {
+            answer(
+                officer
+                    .post(&server.url("/units/general-office/profile"))
+                    .set("content-type", "application/x-www-form-urlencoded")
+                    .send_bytes(&body),
+            )
+        };
+        let fields = |address: &str| {
+            format!("csrf={csrf}&address={address}&phone=1&office_hours=2&disclosure_contact=3")
+                .into_bytes()
+        };
+        let got = form(fields("a%00b"));
+        assert_error_page(l, "NUL in a form", got.clone(), 422, "输入有误");
+        assert!(got.2.contains("address"), "{l}: {}", got.2);
+        let got = form(fields("%E6%B1%9F%FF"));
+        assert_error_page(l, "invalid UTF-8 in a form", got.clone(), 400, "输入有误");
+        assert!(got.2.contains("address") && got.2.contains("UTF-8"), "{l}: {}", got.2);
+        let got = form(fields(&"x".repeat(201)));
+        assert_error_page(l, "a long form field", got, 422, "200");
+        // Multipart (the report form): the same, for its text parts.
+        let (ctype, body) = multipart(&[
+            ("csrf", csrf.as_bytes()),
+            ("reported_on", b"2026-11-02"),
+            ("status", b"in_progress"),
+            ("text", b"\xe8\xbf\x9b\xff"),
+        ]);
+        let got = answer(
+            officer
+                .post(&server.url("/plans/1/items/1/reports"))
+                .set("content-type", &ctype)
+                .send_bytes(&body),
+        );
+        assert_error_page(l, "invalid UTF-8 in multipart", got, 400, "UTF-8");
+        let (ctype, body) = multipart(&[
+            ("csrf", csrf.as_bytes()),
+            ("reported_on", b"2026-11-02"),
+            ("status", b"in_progress"),
+            ("text", "进展\u{0}".as_bytes()),
+        ]);
+        let got = answer(
+            officer
+                .post(&server.url("/plans/1/items/1/reports"))
+                .set("content-type", &ctype)
+                .send_bytes(&body),
+        );
+        assert_error_page(l, "NUL in multipart", got, 422, "text");
+        // Nothing of it was stored; ordinary text still is, tabs and line breaks included.
+        let (s, _, body) = put(profile("江北大道 1 号\r\n二楼\t东侧"));
+        assert_eq!(s, 200, "{l}: {body}");
+        let got = form(fields("%E6%B1%9F%E5%8C%97"));
+        assert_eq!(got.0, 303, "{l}: {}", got.2);
+    })
+    .await;
+}
