@@ -63,6 +63,37 @@ fn law_md_facts_hold() {
 }
 
 #[test]
+fn the_2006_notice_makes_saturday_2005_12_31_a_working_day() {
+    // 国办发明电〔2005〕35号: "将12月31日（星期六）、1月1日（星期日）两个公休日调至1月2日（星期一）、
+    // 3日（星期二），12月31日（星期六）上班。" (issue #23; chinesecalendar has it as a rest day.)
+    let c = cal();
+    assert!(c.is_working_day(d("2005-12-31")).unwrap());
+    match c.day_kind(d("2005-12-31")).unwrap() {
+        DayKind::MakeUpWorkingDay { notice, holiday } => {
+            assert_eq!(notice.year, 2006);
+            assert_eq!(
+                notice.document_number.as_deref(),
+                Some("国办发明电〔2005〕35号")
+            );
+            assert_eq!(holiday.name, "元旦");
+        }
+        k => panic!("2005-12-31: {k:?}"),
+    }
+    for s in ["2006-01-01", "2006-01-02", "2006-01-03"] {
+        assert!(!c.is_working_day(d(s)).unwrap(), "{s}");
+    }
+    // The working day after Friday 2005-12-30 is that Saturday; the next, Wednesday 2006-01-04.
+    assert_eq!(
+        c.add_working_days(d("2005-12-30"), 1).unwrap(),
+        d("2005-12-31")
+    );
+    assert_eq!(
+        c.add_working_days(d("2005-12-30"), 2).unwrap(),
+        d("2006-01-04")
+    );
+}
+
+#[test]
 fn statutory_holiday_counts_per_law_md() {
     // From 2025, 13 statutory days (春节 4, 劳动节 2); the notice blocks contain them.
     let c = cal();
