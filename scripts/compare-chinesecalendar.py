@@ -7,7 +7,13 @@
    `fazhi calendar add --stdin 20` and by chinesecalendar; checks they agree; prints both times
    and their ratio.
 
-chinesecalendar is installed into a throw-away venv (deleted afterwards) unless it is importable.
+Days on which chinesecalendar is known to be wrong (data/calendar/cross-check.toml, each with the
+notice's words) are corrected in its tables first, so both checks compare like with like. The
+full day-by-day cross-check, against chinesecalendar and holidays, with the known disagreements
+checked rather than corrected, is scripts/compare-calendars.py.
+
+chinesecalendar (pinned, as in compare-calendars.py) is installed into a throw-away venv (deleted
+afterwards) unless it is importable.
 
 Usage:
   cargo build --release -p fazhi
@@ -28,6 +34,10 @@ FIRST = dt.date(2004, 1, 1)
 LAST = dt.date(2026, 12, 31)
 # Start dates stop early enough that 20 working days later is still inside the data.
 LAST_START = dt.date(2026, 10, 31)
+CHINESECALENDAR = "chinesecalendar==1.11.0"
+CROSS_CHECK = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "data", "calendar", "cross-check.toml"
+)
 
 
 def ensure_chinesecalendar():
@@ -43,12 +53,35 @@ def ensure_chinesecalendar():
     try:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
         py = os.path.join(venv, "bin", "python")
-        subprocess.run([py, "-m", "pip", "install", "-q", "chinesecalendar"], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", CHINESECALENDAR], check=True)
         env = dict(os.environ, FAZHI_CC_VENV=venv)
         code = subprocess.run([py, os.path.abspath(__file__), *sys.argv[1:]], env=env).returncode
     finally:
         shutil.rmtree(venv, ignore_errors=True)
     sys.exit(code)
+
+
+def apply_known_errata():
+    """Correct chinesecalendar's tables on the days cross-check.toml lists for it."""
+    import tomllib
+
+    from chinese_calendar import constants
+
+    with open(CROSS_CHECK, "rb") as f:
+        listed = tomllib.load(f).get("disagreement", [])
+    fixed = []
+    for e in listed:
+        if e["package"] != "chinesecalendar":
+            continue
+        d = e["date"]
+        if e["ours"] == "work":
+            constants.holidays.pop(d, None)
+            constants.workdays[d] = "listed in data/calendar/cross-check.toml"
+        else:
+            constants.workdays.pop(d, None)
+            constants.holidays[d] = "listed in data/calendar/cross-check.toml"
+        fixed.append(f"{d} {e['theirs']}->{e['ours']}")
+    print(f"chinesecalendar corrected on {len(fixed)} listed day(s): {', '.join(fixed) or '-'}")
 
 
 def run_fazhi(fazhi, args, lines):
@@ -111,6 +144,7 @@ def main():
     if not os.path.exists(a.fazhi):
         sys.exit(f"{a.fazhi} not found: run `cargo build --release -p fazhi` or pass --fazhi")
     ensure_chinesecalendar()
+    apply_known_errata()
     ok = data_check(a.fazhi)
     ok = speed_check(a.fazhi, a.queries, a.seed) and ok
     sys.exit(0 if ok else 1)
