@@ -18,10 +18,49 @@ use sqlx::Row;
 
 /// How long a session lasts from sign-in.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed attempts allowed per username, and per client address, within the window.
-pub const MAX_FAILURES_PER_USER: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 20;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// How failed sign-ins slow further attempts: after `free` failures in a scope, each attempt
+/// waits `base_secs`, doubled for every further failure, at most `max_secs`, counted from the
+/// scope's last failure. A wait, never a lock: the right password works once it is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: i64,
+    pub base_secs: i64,
+    pub max_secs: i64,
+}
+
+impl Backoff {
+    /// The wait after `failures` failures, in seconds from the last one, if any.
+    pub fn wait_secs(&self, failures: i64) -> Option<i64> {
+        (failures >= self.free)
+            .then(|| (self.base_secs << (failures - self.free).min(32)).min(self.max_secs))
+    }
+}
+
+/// One account at one address: the person at the keyboard, or a guesser there.
+pub const PER_ACCOUNT_AND_ADDRESS: Backoff = Backoff {
+    free: 5,
+    base_secs: 2,
+    max_secs: 15 * 60,
+};
+/// One account from every address: guessing its password from many addresses.
+pub const PER_ACCOUNT: Backoff = Backoff {
+    free: 20,
+    base_secs: 2,
+    max_secs: 15 * 60,
+};
+/// One address across accounts: one password tried on many accounts. Generous, for the many
+/// people behind one proxy or NAT.
+pub const PER_ADDRESS: Backoff = Backoff {
+    free: 100,
+    base_secs: 2,
+    max_secs: 15 * 60,
+};
+/// Failures older than this are forgotten. A success forgets the failures before it, of the
+/// account at that address and of the account everywhere.
+pub const FAILURE_WINDOW_HOURS: i64 = 24;
+/// An address the account signed in from within this many days is known: there only the count
+/// of the account at that address applies, so nobody elsewhere can slow its owner down.
+pub const KNOWN_ADDRESS_DAYS: i64 = 30;
 
 #[derive(Clone, Debug)]
 pub struct NewUser {
@@ -235,29 +274,112 @@ fn minutes_ago(m: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Check a username and password and open a session. Refused while the username or the client
-/// address has too many recent failures; every attempt is recorded.
-pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreResult<NewSession> {
-    let since = minutes_ago(FAILURE_WINDOW_MINUTES);
-    let failures = |col: &'static str, value: String| {
-        let since = since.clone();
-        async move {
-            let sql = format!(
-                "SELECT COUNT(*) FROM login_attempts WHERE {col} = $1 AND at > $2 AND success = 0"
-            );
-            sqlx::query(&sql)
-                .bind(value)
-                .bind(since)
-                .fetch_one(db.pool())
-                .await
-                .map(|r| r.get::<i64, _>(0))
+/// The clock stored timestamps are written with ([`crate::now_text`]).
+fn stored_now() -> chrono::DateTime<chrono::Utc> {
+    parse_stored(&crate::now_text()).unwrap_or_else(chrono::Utc::now)
+}
+
+fn parse_stored(at: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// Failed sign-ins in one scope after `since`: how many, and the last one's time.
+async fn failures_since(
+    db: &Db,
+    username: Option<&str>,
+    ip: Option<&str>,
+    since: &str,
+) -> StoreResult<(i64, Option<String>)> {
+    let mut sql =
+        String::from("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE success = 0 AND at > $1");
+    let mut binds = vec![since.to_string()];
+    for (col, value) in [("username", username), ("ip", ip)] {
+        if let Some(v) = value {
+            binds.push(v.to_string());
+            sql.push_str(&format!(" AND {col} = ${}", binds.len()));
         }
-    };
-    if failures("username", username.to_string()).await? >= MAX_FAILURES_PER_USER
-        || failures("ip", ip.to_string()).await? >= MAX_FAILURES_PER_IP
-    {
-        return Err(StoreError::RateLimited);
     }
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let r = q.fetch_one(db.pool()).await?;
+    Ok((r.get::<i64, _>(0), r.get::<Option<String>, _>(1)))
+}
+
+/// The last successful sign-in of `username` (at `ip`, if given), or the epoch.
+async fn last_success(db: &Db, username: &str, ip: Option<&str>) -> StoreResult<String> {
+    let r = match ip {
+        Some(ip) => sqlx::query(
+            "SELECT MAX(at) FROM login_attempts WHERE success = 1 AND username = $1 AND ip = $2",
+        )
+        .bind(username)
+        .bind(ip),
+        None => {
+            sqlx::query("SELECT MAX(at) FROM login_attempts WHERE success = 1 AND username = $1")
+                .bind(username)
+        }
+    }
+    .fetch_one(db.pool())
+    .await?;
+    Ok(r.get::<Option<String>, _>(0).unwrap_or_default())
+}
+
+/// Refuse the attempt while a scope's backoff runs: the seconds left, rounded up.
+async fn throttle(db: &Db, username: &str, ip: &str) -> StoreResult<()> {
+    let window = minutes_ago(FAILURE_WINDOW_HOURS * 60);
+    let later = |a: String, b: &str| if a.as_str() > b { a } else { b.to_string() };
+    let pair_success = last_success(db, username, Some(ip)).await?;
+    let known = pair_success > minutes_ago(KNOWN_ADDRESS_DAYS * 24 * 60);
+    let mut scopes = vec![(
+        PER_ACCOUNT_AND_ADDRESS,
+        failures_since(db, Some(username), Some(ip), &later(pair_success, &window)).await?,
+    )];
+    if !known {
+        let since = later(last_success(db, username, None).await?, &window);
+        scopes.push((
+            PER_ACCOUNT,
+            failures_since(db, Some(username), None, &since).await?,
+        ));
+        scopes.push((
+            PER_ADDRESS,
+            failures_since(db, None, Some(ip), &window).await?,
+        ));
+    }
+    let now = stored_now();
+    let wait = scopes
+        .into_iter()
+        .filter_map(|(policy, (n, last))| {
+            let until = parse_stored(&last?)? + chrono::Duration::seconds(policy.wait_secs(n)?);
+            let left = (until - now).num_milliseconds();
+            (left > 0).then_some((left + 999) / 1000)
+        })
+        .max();
+    match wait {
+        Some(secs) => Err(StoreError::RateLimited {
+            retry_after_secs: secs as u64,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Check a username and password and open a session. Every attempt is recorded, as a failure
+/// until the password is right, so attempts running at the same moment count each other.
+/// Refused while a backoff runs ([`PER_ACCOUNT_AND_ADDRESS`], and unless the address is known
+/// for the account [`PER_ACCOUNT`] and [`PER_ADDRESS`]); the error says for how long.
+pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreResult<NewSession> {
+    throttle(db, username, ip).await?;
+    let attempt: i64 = sqlx::query(
+        "INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, 0) RETURNING id",
+    )
+    .bind(username)
+    .bind(ip)
+    .bind(crate::now_text())
+    .fetch_one(db.pool())
+    .await?
+    .get(0);
     let row =
         sqlx::query("SELECT id, password_hash FROM users WHERE username = $1 AND disabled = 0")
             .bind(username)
@@ -274,13 +396,12 @@ pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreRe
         }
         None => None,
     };
-    sqlx::query("INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, $4)")
-        .bind(username)
-        .bind(ip)
-        .bind(crate::now_text())
-        .bind(user_id.is_some() as i64)
-        .execute(db.pool())
-        .await?;
+    if user_id.is_some() {
+        sqlx::query("UPDATE login_attempts SET success = 1 WHERE id = $1")
+            .bind(attempt)
+            .execute(db.pool())
+            .await?;
+    }
     let user_id = user_id.ok_or(StoreError::BadCredentials)?;
     let principal = Principal::load(db, user_id).await?;
     let token = new_secret("");

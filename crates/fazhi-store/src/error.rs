@@ -19,8 +19,9 @@ pub enum StoreError {
     Forbidden,
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("too many login attempts")]
-    RateLimited,
+    /// Too many failed sign-ins: the next attempt waits this long.
+    #[error("too many login attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
     /// A procedure refused an action (a gate, the step, a field): the engine's own words.
     #[error("{message_en}")]
     Refused {
@@ -61,7 +62,7 @@ impl StoreError {
             Self::Invalid { .. } => "invalid_input",
             Self::Forbidden => "forbidden",
             Self::BadCredentials => "bad_credentials",
-            Self::RateLimited => "rate_limited",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Refused { .. } => "refused",
             Self::Db(_) | Self::Database(_) | Self::Migration(_) => "internal",
         }
@@ -76,7 +77,9 @@ impl StoreError {
             } => format!("{}无效:{reason_zh}", entity_zh(field)),
             Self::Forbidden => "无权执行此操作".into(),
             Self::BadCredentials => "用户名或密码错误".into(),
-            Self::RateLimited => "登录尝试过于频繁,请稍后再试".into(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("登录尝试过于频繁,请 {retry_after_secs} 秒后再试")
+            }
             Self::Refused { message_zh, .. } => message_zh.clone(),
             Self::Db(_) | Self::Database(_) | Self::Migration(_) => {
                 "系统内部错误,请联系管理员".into()
@@ -89,7 +92,6 @@ impl StoreError {
             Self::Db(_) | Self::Database(_) | Self::Migration(_) => {
                 "internal error; please contact the administrator".into()
             }
-            Self::RateLimited => "too many login attempts; try again later".into(),
             Self::Forbidden => "you are not permitted to do this".into(),
             other => other.to_string(),
         }

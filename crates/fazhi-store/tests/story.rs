@@ -195,7 +195,7 @@ async fn wrong_passwords_are_refused_and_rate_limited() {
     for t in fresh_databases("login").await {
         let db = t.open().await;
         seeded(&db).await;
-        for _ in 0..accounts::MAX_FAILURES_PER_USER {
+        for _ in 0..accounts::PER_ACCOUNT_AND_ADDRESS.free {
             let err = accounts::login(&db, "officer-a", "wrong password!", "10.0.0.1")
                 .await
                 .unwrap_err();
@@ -209,7 +209,7 @@ async fn wrong_passwords_are_refused_and_rate_limited() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, StoreError::RateLimited),
+            matches!(err, StoreError::RateLimited { .. }),
             "{}: even the right password waits: {err:?}",
             t.label
         );

@@ -1,11 +1,11 @@
 //! The JSON API under `/api/v1`. Each handler documents itself for the OpenAPI document, which
 //! is generated from this code and served at `/api/v1/openapi.json`.
 
-use crate::auth::{client_ip, Auth, SESSION_COOKIE};
+use crate::auth::{Auth, ClientAddr, SESSION_COOKIE};
 use crate::error::{ApiError, ApiErrorBody, ApiResult};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -16,7 +16,6 @@ use fazhi_store::directory::{NewUnit, UnitRow};
 use fazhi_store::profile::Profile;
 use fazhi_store::{accounts, audit, directory, plans, profile};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -142,15 +141,30 @@ fn cookie_age(hours: i64) -> time::Duration {
     responses((status = 200, body = Me), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddr(ip): ClientAddr,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<impl IntoResponse> {
-    let ip = client_ip(&headers, Some(peer));
-    let session = accounts::login(&state.db, &req.username, &req.password, &ip).await?;
-    let me = Me::of(&session.principal);
-    Ok((jar.add(session_cookie(&state, session.token)), Json(me)))
+) -> axum::response::Response {
+    match accounts::login(&state.db, &req.username, &req.password, &ip).await {
+        Ok(session) => {
+            let me = Me::of(&session.principal);
+            (jar.add(session_cookie(&state, session.token)), Json(me)).into_response()
+        }
+        Err(e) => (retry_after(&e), ApiError::from(e)).into_response(),
+    }
+}
+
+/// `Retry-After` for a sign-in refused while a backoff runs.
+pub(crate) fn retry_after(
+    e: &fazhi_store::StoreError,
+) -> Option<[(axum::http::HeaderName, String); 1]> {
+    match e {
+        fazhi_store::StoreError::RateLimited { retry_after_secs } => Some([(
+            axum::http::header::RETRY_AFTER,
+            retry_after_secs.to_string(),
+        )]),
+        _ => None,
+    }
 }
 
 /// Sign out: ends the session.

@@ -122,7 +122,7 @@ pub fn status_for(e: &StoreError) -> StatusCode {
         }
         StoreError::Forbidden => StatusCode::FORBIDDEN,
         StoreError::BadCredentials => StatusCode::UNAUTHORIZED,
-        StoreError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        StoreError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         StoreError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Db(_) | StoreError::Database(_) | StoreError::Migration(_) => {
             tracing::error!(error = %e, "storage failure");

@@ -212,9 +212,21 @@ async fn finish_response(req: Request, next: Next) -> Response {
     res
 }
 
-/// Serve until SIGTERM or Ctrl-C, then finish in-flight requests and return.
+/// Serve until SIGTERM or Ctrl-C, then finish in-flight requests and return. The reverse
+/// proxies whose `X-Forwarded-For` counts come from `FAZHI_TRUSTED_PROXIES`; a malformed list
+/// is refused.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let trusted = auth::TrustedProxies::from_env()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    if std::env::var_os("FAZHI_TRUST_PROXY").is_some() {
+        tracing::warn!(
+            "FAZHI_TRUST_PROXY is no longer read: list the proxies in FAZHI_TRUSTED_PROXIES \
+             (addresses and CIDR blocks); until then X-Forwarded-For is ignored"
+        );
+    }
+    let app = app(state)
+        .layer(axum::Extension(std::sync::Arc::new(trusted)))
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -3,11 +3,11 @@
 //! comes from the locale files; templates escape by default.
 
 use crate::api::session_cookie;
-use crate::auth::{client_ip, Auth, MaybeAuth, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{Auth, ClientAddr, MaybeAuth, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, Request, State};
+use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,6 @@ use fazhi_store::directory::UnitRow;
 use fazhi_store::profile::{Profile, PublicProfile};
 use fazhi_store::{accounts, audit, directory, profile, StoreError};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -294,8 +293,7 @@ async fn login_submit(
     State(state): State<AppState>,
     t: Tr,
     jar: CookieJar,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddr(ip): ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let fresh = accounts::new_secret("");
@@ -320,7 +318,6 @@ async fn login_submit(
     if !cookie_ok {
         return again(t.t("login.expired"), StatusCode::FORBIDDEN);
     }
-    let ip = client_ip(&headers, Some(peer));
     match accounts::login(&state.db, form.username.trim(), &form.password, &ip).await {
         Ok(session) => {
             let jar = jar
@@ -328,8 +325,20 @@ async fn login_submit(
                 .add(session_cookie(&state, session.token));
             (jar, Redirect::to("/home")).into_response()
         }
-        Err(StoreError::RateLimited) => {
-            again(t.t("login.rate_limited"), StatusCode::TOO_MANY_REQUESTS)
+        Err(e @ StoreError::RateLimited { retry_after_secs }) => {
+            let wait = if retry_after_secs < 120 {
+                t.t("login.wait_seconds")
+                    .replace("{n}", &retry_after_secs.to_string())
+            } else {
+                t.t("login.wait_minutes")
+                    .replace("{n}", &retry_after_secs.div_ceil(60).to_string())
+            };
+            let message = t.t("login.rate_limited").replace("{wait}", &wait);
+            (
+                crate::api::retry_after(&e),
+                again(&message, StatusCode::TOO_MANY_REQUESTS),
+            )
+                .into_response()
         }
         Err(StoreError::BadCredentials) => {
             again(t.t("login.bad_credentials"), StatusCode::UNAUTHORIZED)

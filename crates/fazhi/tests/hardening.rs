@@ -470,3 +470,135 @@ async fn text_input_is_utf8_without_nul_and_of_bounded_length() {
     })
     .await;
 }
+
+/// Sign in through the API from behind `forwarded_for` (if any): the status and Retry-After.
+fn sign_in(server: &Server, username: &str, password: &str, forwarded_for: &str) -> (u16, String) {
+    let mut req = agent().post(&server.url("/api/v1/session"));
+    if !forwarded_for.is_empty() {
+        req = req.set("x-forwarded-for", forwarded_for);
+    }
+    let res = match req.send_json(ureq::json!({"username": username, "password": password})) {
+        Ok(res) => res,
+        Err(ureq::Error::Status(_, res)) => res,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    (
+        res.status(),
+        res.header("retry-after").unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_sign_ins_back_off_per_account_without_locking_out_the_others() {
+    each_backend("e2e_backoff", |t| {
+        // The old switch no longer makes X-Forwarded-For believed from anyone.
+        let server = Server::start_with_env(&t.url, &[("FAZHI_TRUST_PROXY", "1")]);
+        let l = t.label;
+        // Thirty failures from one address (everyone behind one proxy) lock nobody else out.
+        for i in 0..30 {
+            let (s, _) = sign_in(&server, &format!("nobody-{i}"), "guess", "");
+            assert_eq!(s, 401, "{l}: failure {i}");
+        }
+        assert_eq!(
+            sign_in(&server, "bangongshi", DEMO_PASSWORD, "").0,
+            200,
+            "{l}"
+        );
+        // Five wrong passwords for one account, the forwarded address rotating: ignored, so
+        // the sixth attempt waits, and says for how long.
+        for i in 0..5 {
+            let (s, _) = sign_in(&server, "xinfang", "guess", &format!("198.51.100.{i}"));
+            assert_eq!(s, 401, "{l}: guess {i}");
+        }
+        let (s, retry) = sign_in(&server, "xinfang", DEMO_PASSWORD, "198.51.100.99");
+        assert_eq!(s, 429, "{l}: the sixth attempt waits");
+        let secs: u64 = retry
+            .parse()
+            .unwrap_or_else(|_| panic!("{l}: Retry-After {retry:?}"));
+        assert!((1..=2).contains(&secs), "{l}: {secs}");
+        // The sign-in page says so too, in words and in the header.
+        let a = agent();
+        let html = a
+            .get(&server.url("/login"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        let res = a.post(&server.url("/login")).send_form(&[
+            ("username", "xinfang"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &common::csrf_of(&html)),
+        ]);
+        match res {
+            Err(ureq::Error::Status(429, r)) => {
+                assert!(r.header("retry-after").is_some(), "{l}");
+                let page = r.into_string().unwrap();
+                assert!(page.contains("秒后再试"), "{l}: {page}");
+            }
+            other => panic!("{l}: the sign-in page: {other:?}"),
+        }
+        // Others are not slowed; and once the wait is over the right password works.
+        assert_eq!(
+            sign_in(&server, "fazhiban", DEMO_PASSWORD, "").0,
+            200,
+            "{l}"
+        );
+        std::thread::sleep(Duration::from_secs(secs + 1));
+        assert_eq!(
+            sign_in(&server, "xinfang", DEMO_PASSWORD, "").0,
+            200,
+            "{l}: a wait, not a lock"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    each_backend("e2e_proxies", |t| {
+        let server = Server::start_with_env(
+            &t.url,
+            &[("FAZHI_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")],
+        );
+        let l = t.label;
+        for i in 0..5 {
+            let (s, _) = sign_in(&server, "fazhiban", "guess", "203.0.113.7, 10.1.2.3");
+            assert_eq!(s, 401, "{l}: guess {i}");
+        }
+        assert_eq!(
+            sign_in(&server, "fazhiban", DEMO_PASSWORD, "203.0.113.7").0,
+            429,
+            "{l}"
+        );
+        // A forged address to the left of what the proxy saw changes nothing.
+        assert_eq!(
+            sign_in(
+                &server,
+                "fazhiban",
+                DEMO_PASSWORD,
+                "198.51.100.1, 203.0.113.7"
+            )
+            .0,
+            429,
+            "{l}: forged"
+        );
+        // The same account from another client behind the proxy is not slowed.
+        assert_eq!(
+            sign_in(&server, "fazhiban", DEMO_PASSWORD, "203.0.113.8").0,
+            200,
+            "{l}"
+        );
+        drop(server);
+        // A list that does not parse stops the server, naming the entry.
+        let out = std::process::Command::new(common::BIN)
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", &t.url])
+            .env("FAZHI_LOG", "warn")
+            .env("FAZHI_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{l}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("10.0.0.0/33"), "{l}: {err}");
+    })
+    .await;
+}

@@ -18,9 +18,15 @@ pub struct Server {
 impl Server {
     /// Start `fazhi serve --demo` on port 0 against `db_url` and wait for the address it prints.
     pub fn start(db_url: &str) -> Server {
+        Self::start_with_env(db_url, &[])
+    }
+
+    /// The same, with these environment variables set.
+    pub fn start_with_env(db_url: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db", db_url])
             .env("FAZHI_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
