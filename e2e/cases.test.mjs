@@ -33,6 +33,9 @@ test('a disclosure request is opened and extended; the due date moves and the ex
   assert.match(await summary.innerText(), /2026-11-30/);
   await shot(page, 'case-disclosure-opened');
   const extend = page.locator('details.action', { hasText: '延长答复期限' });
+  // The extension is decided on a given day inside the period, never on the form's default
+  // (today), so the test means the same whatever day it runs.
+  await extend.getByLabel('办理日期').fill('2026-11-20');
   await extend.getByLabel(/批准人/).fill('办公室主任');
   await extend.getByLabel(/理由/).fill('需调取历史档案');
   await extend.getByRole('button', { name: '延长答复期限' }).click();

@@ -11,12 +11,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = process.env.FAZHI_BIN || join(root, 'target', 'debug', 'fazhi');
 export const SHOTS = join(root, 'target', 'e2e-screenshots');
 export const DEMO_PASSWORD = 'fazhi-demo-2008';
+// The demo server's today (FAZHI_TODAY, honoured with --demo only): what the pages show as due,
+// overdue or on time does not depend on the day the tests run.
+export const TODAY = '2026-11-27';
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'fazhi-e2e-'));
   const db = `sqlite://${join(dir, 'e2e.db')}`;
   const child = spawn(BIN, ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', db], {
-    env: { ...process.env, FAZHI_LOG: 'warn' },
+    env: { ...process.env, FAZHI_LOG: 'warn', FAZHI_TODAY: TODAY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise((resolve, reject) => {

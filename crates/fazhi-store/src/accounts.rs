@@ -270,7 +270,7 @@ pub struct NewSession {
 }
 
 fn minutes_ago(m: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::minutes(m))
+    (crate::clock::now() - chrono::Duration::minutes(m))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -406,7 +406,7 @@ pub async fn login(db: &Db, username: &str, password: &str, ip: &str) -> StoreRe
     let principal = Principal::load(db, user_id).await?;
     let token = new_secret("");
     let csrf_token = new_secret("");
-    let expires_at = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
+    let expires_at = (crate::clock::now() + chrono::Duration::hours(SESSION_HOURS))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",

@@ -22,6 +22,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod clock;
 mod db;
 pub mod directory;
 mod error;
@@ -40,5 +41,5 @@ pub use error::{StoreError, StoreResult};
 
 /// The current time as stored: RFC 3339 UTC with milliseconds.
 pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -279,14 +279,12 @@ pub async fn record(db: &Db, unit: &UnitWrite, new: &NewPenalty) -> StoreResult<
             "the decided fine cannot be negative",
         ));
     }
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-    if new.decision_date > today + chrono::Duration::days(1) {
-        return Err(StoreError::invalid(
-            "decision date",
-            "决定日期不能晚于今天",
-            "a decision cannot be dated in the future",
-        ));
-    }
+    crate::clock::check_recorded_date(
+        "decision date",
+        "决定日期",
+        "The decision's date",
+        new.decision_date,
+    )?;
     let pairs: Vec<(&str, &str)> = new
         .facts
         .iter()

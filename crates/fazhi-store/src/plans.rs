@@ -648,14 +648,13 @@ pub async fn file_report_with(
             format!("a report's text is 1–{MAX_REPORT_CHARS} characters"),
         ));
     }
-    let today = chrono::Utc::now().date_naive();
-    if report.reported_on > today + chrono::Duration::days(1) {
-        return Err(StoreError::invalid(
-            "report date",
-            "报告日期不能晚于今天",
-            "a report cannot be dated in the future",
-        ));
-    }
+    crate::clock::check_recorded_date(
+        "report date",
+        "报告日期",
+        "The report's date",
+        report.reported_on,
+    )?;
+    let today = crate::clock::today();
     let item = item(db, item_id, today).await?;
     if assignment_role(db, item_id, unit.unit_id())
         .await?
@@ -716,7 +715,7 @@ pub async fn close_item(
     closed_on: NaiveDate,
     summary: &str,
 ) -> StoreResult<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today();
     let before = item(db, item_id, today).await?;
     if !assignment_role(db, item_id, unit.unit_id())
         .await?

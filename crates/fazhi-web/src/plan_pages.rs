@@ -87,7 +87,7 @@ async fn unit_page(
 
 /// Today in China Standard Time (UTC+8), the day the law counts in.
 pub fn today_cst() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    fazhi_store::clock::today()
 }
 
 #[derive(Deserialize)]

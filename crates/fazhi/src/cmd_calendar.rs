@@ -212,7 +212,7 @@ pub fn run_deadline(a: DeadlineArgs) -> CliResult {
     }
     let today = match &a.today {
         Some(t) => date(t)?,
-        None => chrono::Local::now().date_naive(),
+        None => fazhi_store::clock::today(),
     };
     let d = explain(Calendar::bundled(), rule, book.kinds(), &events, today).map_err(bad)?;
     if a.json {

@@ -80,7 +80,7 @@ fn system_principal(unit_id: i64, unit_key: &str, role: Role, command: &str) -> 
 }
 
 pub fn today_cst() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    fazhi_store::clock::today()
 }
 
 pub fn run(cmd: CaseCmd) -> CliResult {

@@ -228,7 +228,7 @@ fn evaluate(a: EvaluateArgs) -> CliResult {
     let violation = date(&a.on, "违法日期 --on / violation date --on")?;
     let decision = match &a.decision {
         Some(d) => date(d, "决定日期 --decision / decision date --decision")?,
-        None => chrono::Local::now().date_naive(),
+        None => fazhi_store::clock::today(),
     };
     let discovered = a
         .discovered

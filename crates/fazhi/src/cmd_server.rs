@@ -100,6 +100,7 @@ pub fn migrate(db: DbArgs) -> CliResult {
 
 pub fn serve(args: ServeArgs) -> CliResult {
     init_tracing();
+    pin_demo_clock(args.demo)?;
     runtime()?.block_on(async {
         let db = open_db(&args.db).await?;
         if args.demo {
@@ -307,6 +308,27 @@ pub fn stored_directory(url: &str) -> Result<fazhi_org::Directory, CliError> {
     })
 }
 
+/// `FAZHI_TODAY=YYYY-MM-DD` pins today for a demonstration or a browser test, so that what it
+/// shows does not depend on the day it runs. Refused without `--demo`: a real database always
+/// runs on the real date.
+fn pin_demo_clock(demo: bool) -> CliResult {
+    let Ok(value) = std::env::var("FAZHI_TODAY") else {
+        return Ok(());
+    };
+    if !demo {
+        return Err(CliError::usage(
+            "FAZHI_TODAY 只能与 --demo 一起使用：真实数据库始终按真实日期运行 / FAZHI_TODAY works only with --demo: a real database always runs on the real date",
+        ));
+    }
+    let date = value.trim().parse().map_err(|_| {
+        CliError::usage(format!(
+            "FAZHI_TODAY 应为 YYYY-MM-DD 格式的日期，收到“{value}” / FAZHI_TODAY must be a date YYYY-MM-DD, got \"{value}\""
+        ))
+    })?;
+    fazhi_store::clock::pin_today_for_demo(date);
+    Ok(())
+}
+
 /// The scheduled sweep inside `serve`: at start and then every `FAZHI_SWEEP_SECONDS` (default
 /// an hour). The period is the hour, so of several processes sharing a database one sweeps.
 fn spawn_sweeper(db: Db) {
@@ -323,7 +345,7 @@ fn spawn_sweeper(db: Db) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(every.max(1)));
         loop {
             tick.tick().await;
-            let now = chrono::Utc::now() + chrono::Duration::hours(8);
+            let now = fazhi_store::clock::now_beijing();
             let period = format!("auto {}", now.format("%Y-%m-%dT%H"));
             match fazhi_store::cases::sweep(&db, now.date_naive(), &period, &node).await {
                 Ok(r) if r.ran => {
