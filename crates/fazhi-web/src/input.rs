@@ -328,6 +328,33 @@ fn body_kind(req: &Request) -> BodyKind {
     }
 }
 
+/// How much of an oversized body is still read (and thrown away) before the 413 answer, so
+/// that a client still sending gets the answer instead of a broken pipe.
+const DRAIN_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// The body if it has at most `limit` bytes; `None` if it has more (or breaks off). An oversized
+/// body is drained up to [`DRAIN_MAX_BYTES`]: hyper would otherwise close the connection while
+/// the client still writes, and the client would see a broken pipe rather than the 413.
+async fn read_limited(body: Body, limit: usize) -> Option<axum::body::Bytes> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return None };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAIN_MAX_BYTES {
+            return None;
+        }
+    }
+    (seen <= limit).then(|| kept.into())
+}
+
 /// The middleware: refuse a request whose text input fails the checks above, before any
 /// handler runs. Bodies it cannot parse go on unchanged, for the extractor to refuse in its
 /// own words.
@@ -345,9 +372,8 @@ pub async fn check_input(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(_) => return ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE, None).into_response(),
+    let Some(bytes) = read_limited(body, crate::MAX_BODY_BYTES).await else {
+        return ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE, None).into_response();
     };
     let checked = match kind {
         BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(&bytes) {
