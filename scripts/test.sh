@@ -16,7 +16,8 @@ cargo test --workspace --locked
 # data/calendar/cross-check.toml.
 echo "== calendar cross-check (chinesecalendar, holidays)"
 cargo build -p fazhi --locked
-python3 scripts/compare-calendars.py
+TARGET="${CARGO_TARGET_DIR:-target}"
+python3 scripts/compare-calendars.py --fazhi "$TARGET/debug/fazhi" --venv "$TARGET/pyenv"
 
 # The whole suite again with the clock of every test process (and the servers they start) set
 # years ahead by libfaketime (Debian's faketime): a test that reads the wall clock fails now,
@@ -40,6 +41,7 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "Chromium is missing: apt-get install chromium fonts-noto-cjk (or set CHROMIUM=/path)" >&2
   exit 1
 fi
+export FAZHI_BIN="${FAZHI_BIN:-$(cd "$TARGET" && pwd)/debug/fazhi}"
 (cd e2e && npm ci --no-audit --no-fund --silent && npm test)
 if [ -n "$FAR_DATE" ]; then
   echo "== browser tests under a far date ($FAR_DATE)"

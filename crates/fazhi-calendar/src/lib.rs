@@ -17,6 +17,7 @@ mod error;
 mod load;
 mod period;
 mod source;
+pub mod statute;
 mod table;
 
 pub use error::{CalendarError, LoadError};
@@ -117,7 +118,27 @@ pub struct Calendar {
 impl Calendar {
     /// Parse and validate a calendar file. `file` names it in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Self, LoadError> {
-        let (notices, marks) = load::parse(file, text)?;
+        Self::parse_files(&[(file, text)], usize::MAX)
+    }
+
+    /// The bundled data plus files a deployment loaded at run time (`fazhi calendar load`), in
+    /// the order they were loaded. A loaded file may add years and supplementary notices; it
+    /// must cite each notice in full, and each annual notice must arrange the statutory number
+    /// of holiday days of its year ([`statute`]). Errors name the loaded file and its line.
+    pub fn bundled_with(loaded: &[(&str, &str)]) -> Result<Self, LoadError> {
+        let mut files = Vec::with_capacity(loaded.len() + 1);
+        files.push((BUNDLED_FILE, BUNDLED_TEXT));
+        files.extend_from_slice(loaded);
+        Self::parse_files(&files, 1)
+    }
+
+    fn parse_files(files: &[(&str, &str)], strict_from: usize) -> Result<Self, LoadError> {
+        let sources: Vec<Source> = files
+            .iter()
+            .map(|(file, text)| Source { file, text })
+            .collect();
+        let (notices, marks) = load::parse_many(&sources, strict_from)?;
+        let file = files.first().map(|f| f.0).unwrap_or_default();
         let table = Table::build(&notices, &marks);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -173,6 +194,15 @@ impl Calendar {
             .collect();
         years.sort_unstable();
         years
+    }
+
+    /// The years from `from`'s to `to`'s (inclusive, either order) that have no annual notice:
+    /// a period that runs through them is only provisional.
+    pub fn missing_years(&self, from: NaiveDate, to: NaiveDate) -> Vec<i32> {
+        let (a, b) = (from.year().min(to.year()), from.year().max(to.year()));
+        (a..=b)
+            .filter(|y| !self.inner.table.year_covered(*y))
+            .collect()
     }
 
     /// The earliest and latest dates the precomputed table can answer for at all.
@@ -360,6 +390,73 @@ mod tests {
                 other => panic!("{s}: {other:?}"),
             }
         }
+    }
+
+    const NOTICE_2027: &str = r#"
+[[notice]]
+year = 2027
+kind = "annual"
+title = "国务院办公厅关于2027年部分节假日安排的通知"
+document_number = "国办发明电〔2026〕99号"
+published = 2026-11-20
+url = "https://www.gov.cn/example-2027"
+source_checked = false
+
+[[notice.holiday]]
+name = "元旦"
+name_en = "New Year's Day"
+rest = ["2027-01-01..2027-01-03"]
+
+[[notice.holiday]]
+name = "春节"
+name_en = "Spring Festival"
+rest = ["2027-02-05..2027-02-12"]
+work = ["2027-02-14", "2027-02-20"]
+"#;
+
+    #[test]
+    fn every_bundled_annual_notice_arranges_the_statutory_days() {
+        let bad: Vec<String> = Calendar::bundled()
+            .notices()
+            .iter()
+            .filter(|n| n.kind == NoticeKind::Annual)
+            .filter_map(|n| statute::check_annual(n).err())
+            .collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+
+    #[test]
+    fn a_loaded_year_extends_the_bundled_data_and_is_checked_against_the_statute() {
+        // New Year and Spring Festival alone take 1 + 4 working days: short of the statutory 13,
+        // the notice is refused, naming the loaded file and the notice's line.
+        let e = Calendar::bundled_with(&[("2027.toml", NOTICE_2027)]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("2027.toml", 3), "{e}");
+        assert!(e.message.contains("13"), "{e}");
+        let full = NOTICE_2027.replace(
+            "rest = [\"2027-01-01..2027-01-03\"]",
+            "rest = [\"2027-01-01..2027-01-03\"]\n\n[[notice.holiday]]\nname = \"劳动节\"\nname_en = \"Labour Day\"\nrest = [\"2027-05-01..2027-05-05\"]\nwork = [\"2027-04-25\"]\n\n[[notice.holiday]]\nname = \"国庆节\"\nname_en = \"National Day\"\nrest = [\"2027-10-01..2027-10-07\"]\nwork = [\"2027-09-26\", \"2027-10-09\"]\n\n[[notice.holiday]]\nname = \"清明节\"\nname_en = \"Tomb-sweeping Day\"\nrest = [\"2027-04-05\"]\n\n[[notice.holiday]]\nname = \"端午节\"\nname_en = \"Dragon Boat Festival\"\nrest = [\"2027-06-09\"]\n\n[[notice.holiday]]\nname = \"中秋节\"\nname_en = \"Mid-Autumn Festival\"\nrest = [\"2027-09-15\"]",
+        );
+        let c = Calendar::bundled_with(&[("2027.toml", &full)]).unwrap();
+        assert_eq!(c.covered_years().last(), Some(&2027));
+        assert!(!c.is_working_day(d("2027-02-08")).unwrap());
+        assert!(c.is_working_day(d("2027-02-14")).unwrap());
+        assert!(c.missing_years(d("2026-12-01"), d("2027-03-01")).is_empty());
+        assert_eq!(
+            Calendar::bundled().missing_years(d("2026-12-01"), d("2028-01-05")),
+            vec![2027, 2028]
+        );
+        // A year already bundled is refused unless it comes as a supplementary notice.
+        let again = full.replace("2027", "2026");
+        let e = Calendar::bundled_with(&[("again.toml", &again)]).unwrap_err();
+        assert!(e.message.contains("duplicate year 2026"), "{e}");
+        assert!(e.message.contains(BUNDLED_FILE), "{e}");
+        // A loaded notice must cite its source.
+        let e = Calendar::bundled_with(&[(
+            "x.toml",
+            &full.replace("document_number = \"国办发明电〔2026〕99号\"\n", ""),
+        )])
+        .unwrap_err();
+        assert!(e.message.contains("document_number"), "{e}");
     }
 
     #[test]

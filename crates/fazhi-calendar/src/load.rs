@@ -27,6 +27,8 @@ pub struct Notice {
     /// True when title, number and date were checked against a copy of the notice.
     pub source_checked: bool,
     pub holidays: Vec<Holiday>,
+    /// The data file it was read from.
+    pub file: String,
     /// Line of the `[[notice]]` entry's `year` key in the data file.
     pub line: usize,
 }
@@ -118,9 +120,43 @@ impl Ctx<'_> {
 
 pub(crate) type Parsed = (Vec<Notice>, HashMap<NaiveDate, Mark>);
 
+#[cfg(test)]
 pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
-    let cx = Ctx { file, text };
-    let raw: RawFile = match toml::from_str(text) {
+    parse_many(&[Ctx { file, text }], usize::MAX)
+}
+
+/// Read several files as one calendar, in order: a later file may add years and supplementary
+/// notices to the earlier ones, never redeclare a day. Files from `strict_from` on (those a
+/// deployment loads at run time) must also cite their source in full and give each annual
+/// notice the statutory number of holiday days (see [`crate::statute`]).
+pub(crate) fn parse_many(sources: &[Ctx<'_>], strict_from: usize) -> Result<Parsed, LoadError> {
+    let mut notices = Vec::new();
+    let mut marks: HashMap<NaiveDate, Mark> = HashMap::new();
+    // Where each day was declared ("file:line"), for "declared twice" messages.
+    let mut declared_at: HashMap<NaiveDate, String> = HashMap::new();
+    let mut annual_years: HashMap<i32, String> = HashMap::new();
+    for (si, cx) in sources.iter().enumerate() {
+        parse_one(
+            cx,
+            si >= strict_from,
+            &mut notices,
+            &mut marks,
+            &mut declared_at,
+            &mut annual_years,
+        )?;
+    }
+    Ok((notices, marks))
+}
+
+fn parse_one(
+    cx: &Ctx<'_>,
+    strict: bool,
+    notices: &mut Vec<Notice>,
+    marks: &mut HashMap<NaiveDate, Mark>,
+    declared_at: &mut HashMap<NaiveDate, String>,
+    annual_years: &mut HashMap<i32, String>,
+) -> Result<(), LoadError> {
+    let raw: RawFile = match toml::from_str(cx.text) {
         Ok(r) => r,
         Err(e) => {
             let at = e.span().map(|s| s.start).unwrap_or(0);
@@ -130,14 +166,16 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
     if raw.notice.is_empty() {
         return cx.err(0, "no [[notice]] entries");
     }
+    let at_line = |offset: usize| {
+        if cx.file.is_empty() {
+            format!("line {}", cx.line(offset))
+        } else {
+            format!("{}:{}", cx.file, cx.line(offset))
+        }
+    };
 
-    let mut notices = Vec::with_capacity(raw.notice.len());
-    let mut marks: HashMap<NaiveDate, Mark> = HashMap::new();
-    // Where each day was declared, for "declared twice" messages.
-    let mut declared_at: HashMap<NaiveDate, usize> = HashMap::new();
-    let mut annual_years: HashMap<i32, usize> = HashMap::new();
-
-    for (ni, rn) in raw.notice.into_iter().enumerate() {
+    for rn in raw.notice.into_iter() {
+        let ni = notices.len();
         let year = *rn.year.get_ref();
         let year_at = rn.year.span().start;
         let kind = match rn.kind.get_ref().as_str() {
@@ -152,10 +190,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
         };
         match kind {
             NoticeKind::Annual => {
-                if let Some(prev) = annual_years.insert(year, cx.line(year_at)) {
+                if let Some(prev) = annual_years.insert(year, at_line(year_at)) {
                     return cx.err(
                         year_at,
-                        format!("duplicate year {year}: an annual notice for it is already at line {prev}"),
+                        format!("duplicate year {year}: an annual notice for it is already at {prev} (a change to a year already arranged is a \"supplementary\" notice)"),
                     );
                 }
             }
@@ -178,6 +216,30 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             Some(p) => Some(cx.date(&p.get_ref().to_string(), p.span().start)?),
             None => None,
         };
+        if strict {
+            if rn.title.trim().is_empty() {
+                return cx.err(year_at, "title is empty: give the notice's title");
+            }
+            if rn
+                .document_number
+                .as_deref()
+                .is_none_or(|n| n.trim().is_empty())
+            {
+                return cx.err(year_at, "document_number is missing: give the notice's number, e.g. 国办发明电〔2025〕7号");
+            }
+            if published.is_none() {
+                return cx.err(
+                    year_at,
+                    "published is missing: give the date the notice was issued",
+                );
+            }
+            if rn.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                return cx.err(
+                    year_at,
+                    "url is missing: give where the notice was published",
+                );
+            }
+        }
 
         // Days of this notice, to reject a day both off and on within one notice.
         let mut rest_here: HashMap<NaiveDate, usize> = HashMap::new();
@@ -257,12 +319,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
                                 format!("{d} is listed twice in this notice (see line {line})"),
                             );
                         }
-                        if let Some(line) = declared_at.get(&d) {
+                        if let Some(place) = declared_at.get(&d) {
                             return cx.err(
                                 at,
-                                format!(
-                                    "{d} is already declared by an earlier notice at line {line}"
-                                ),
+                                format!("{d} is already declared by an earlier notice at {place}"),
                             );
                         }
                         if working {
@@ -275,7 +335,15 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             }
             for &d in h.rest.iter().chain(&h.work) {
                 let working = h.work.contains(&d);
-                declared_at.insert(d, *rest_here.get(&d).or(work_here.get(&d)).unwrap_or(&0));
+                let line = *rest_here.get(&d).or(work_here.get(&d)).unwrap_or(&0);
+                declared_at.insert(
+                    d,
+                    if cx.file.is_empty() {
+                        format!("line {line}")
+                    } else {
+                        format!("{}:{line}", cx.file)
+                    },
+                );
                 marks.insert(
                     d,
                     Mark {
@@ -287,7 +355,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             }
             holidays.push(h);
         }
-        notices.push(Notice {
+        let notice = Notice {
             year,
             kind,
             title: rn.title,
@@ -296,10 +364,17 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Parsed, LoadError> {
             url: rn.url,
             source_checked: rn.source_checked,
             holidays,
+            file: cx.file.to_owned(),
             line: cx.line(year_at),
-        });
+        };
+        if strict && kind == NoticeKind::Annual {
+            if let Err(message) = crate::statute::check_annual(&notice) {
+                return cx.err(year_at, message);
+            }
+        }
+        notices.push(notice);
     }
-    Ok((notices, marks))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -102,11 +102,20 @@ pub struct Deadline<'r> {
     pub closed: Option<NaiveDate>,
     pub today: NaiveDate,
     pub status: Status,
+    /// The years without a State Council notice that the count ran through, counted on
+    /// Monday–Friday alone (only under [`Calendar::assuming_weekends_only`]); empty when the
+    /// deadline is exact. A provisional deadline warns and alarms like any other.
+    pub provisional_years: Vec<i32>,
     /// Empty unless asked for ([`explain`]).
     pub explanation: Vec<Line>,
 }
 
 impl Deadline<'_> {
+    /// Counted at least in part on weekdays alone, for want of a year's notice: 待确认.
+    pub fn is_provisional(&self) -> bool {
+        !self.provisional_years.is_empty()
+    }
+
     /// The machine form of the result (`--json`, the web API).
     pub fn to_json(&self) -> serde_json::Value {
         let v = self.version;
@@ -131,6 +140,8 @@ impl Deadline<'_> {
             "closed": self.closed,
             "today": self.today,
             "status": self.status,
+            "provisional": self.is_provisional(),
+            "provisional_years": self.provisional_years,
             "explanation": self.explanation,
         })
     }
@@ -419,6 +430,7 @@ fn run<'r>(
             closed: closed.map(|c| c.date),
             today,
             status: Status::NoTimeLimit,
+            provisional_years: Vec::new(),
             explanation: Vec::new(),
         };
         if let Some(k) = kinds {
@@ -532,6 +544,11 @@ fn run<'r>(
         })
         .collect();
 
+    let provisional_years = if cal.is_assuming_weekends_only() {
+        cal.missing_years(trigger.date.min(counting_from), due.max(warning))
+    } else {
+        Vec::new()
+    };
     let mut d = Deadline {
         rule,
         version,
@@ -545,6 +562,7 @@ fn run<'r>(
         closed: closed.map(|c| c.date),
         today,
         status,
+        provisional_years,
         explanation: Vec::new(),
     };
     if let Some(k) = kinds {
@@ -555,6 +573,9 @@ fn run<'r>(
             });
         }
         d.explanation = explain_lines(cal, &d, k, &notes, period)?;
+        if d.is_provisional() {
+            d.explanation.push(provisional_line(&d.provisional_years));
+        }
     }
     Ok(d)
 }
@@ -654,6 +675,25 @@ pub(crate) fn count_end(
         base = b;
     }
     add(base, rem)
+}
+
+/// Why a deadline is provisional, naming the notices that are missing.
+pub fn provisional_line(years: &[i32]) -> Line {
+    let zh: Vec<String> = years
+        .iter()
+        .map(|y| format!("《国务院办公厅关于{y}年部分节假日安排的通知》"))
+        .collect();
+    let en: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    Line {
+        zh: format!(
+            "待确认：{}尚未载入，本期限在该年份内按周一至周五为工作日推算（以日计的期限届满日遇周六、周日顺延至周一）；通知载入后自动重新计算",
+            zh.join("、")
+        ),
+        en: format!(
+            "provisional: the State Council's holiday notice for {} is not loaded yet, so in that year this period counts Monday to Friday as working days (a period in days ending on a Saturday or Sunday runs to the Monday); it is recomputed when the notice is loaded",
+            en.join(", ")
+        ),
+    }
 }
 
 fn far() -> DeadlineError {

@@ -25,7 +25,9 @@ mod error;
 mod event;
 mod rule;
 
-pub use engine::{compute, explain, AppliedExtension, AppliedSuspension, Deadline, Line, Status};
+pub use engine::{
+    compute, explain, provisional_line, AppliedExtension, AppliedSuspension, Deadline, Line, Status,
+};
 pub use error::{DeadlineError, LoadError};
 pub use event::{parse_date, Event, EventKind};
 pub use rule::{Extension, GoldenCase, Rule, RuleVersion, SupplementRule, SuspensionKinds};

@@ -10,7 +10,6 @@ use crate::def::{
 };
 use crate::ProcedureSet;
 use chrono::NaiveDate;
-use fazhi_calendar::Calendar;
 use fazhi_deadline::{compute, explain, Event, EventKind, Rule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -160,6 +159,10 @@ pub struct DeadlineView {
     pub article_en: String,
     /// A right rather than a duty (appeal, time to sue): warned of, never an overdue alarm.
     pub optional: bool,
+    /// Counted in part on weekdays alone, for want of a year's holiday notice (待确认); the
+    /// years are in `provisional_years`. Warned of and alarmed like any other.
+    pub provisional: bool,
+    pub provisional_years: Vec<i32>,
 }
 
 /// The fields a procedure marks personal (names and contacts of private persons).
@@ -482,7 +485,7 @@ fn check_deadlines(
     case: &CaseState,
     on: NaiveDate,
 ) -> Result<(), Refusal> {
-    let cal = Calendar::bundled();
+    let cal = set.calendar();
     for (d, rule, evs) in started(set, p, case) {
         if let Err(e) = compute(cal, rule, &evs, on) {
             if !calendar_limit(e.code) {
@@ -507,9 +510,7 @@ fn due_of(
     let (_, rule, evs) = started(set, p, case)
         .into_iter()
         .find(|(d, _, _)| d.key == key)?;
-    compute(Calendar::bundled(), rule, &evs, on)
-        .ok()
-        .map(|d| d.due)
+    compute(set.calendar(), rule, &evs, on).ok().map(|d| d.due)
 }
 
 /// Check the gates. `on = None` (a form shown without a date) lets date-dependent conditions
@@ -919,7 +920,7 @@ fn deadline_views(
     let Some(p) = set.get(&case.procedure) else {
         return Vec::new();
     };
-    let cal = Calendar::bundled();
+    let cal = set.calendar();
     let mut out = Vec::new();
     for (d, rule, evs) in started(set, p, case) {
         let mut view = DeadlineView {
@@ -937,6 +938,8 @@ fn deadline_views(
             law_en: String::new(),
             article_en: String::new(),
             optional: d.optional,
+            provisional: false,
+            provisional_years: Vec::new(),
         };
         let computed = if explained {
             explain(cal, rule, set.rules().kinds(), &evs, today)
@@ -947,6 +950,8 @@ fn deadline_views(
             Ok(x) => {
                 view.due = x.due;
                 view.warn_from = x.warning;
+                view.provisional = x.is_provisional();
+                view.provisional_years = x.provisional_years.clone();
                 view.status = x.status.name().to_owned();
                 // A right (optional deadline) not used in time lapses; it is nobody's breach.
                 if d.optional && x.closed.is_none() && (case.closed || view.status == "overdue") {

@@ -36,8 +36,9 @@ pub use def::{
     GateAtom, LinkDef, Procedure, Relation, Role, Step, Version,
 };
 
+use fazhi_calendar::Calendar;
 use fazhi_deadline::RuleBook;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A definition that does not parse or check, with the file and line to fix (the calendar's
 /// error type, shared by every loader).
@@ -67,11 +68,13 @@ pub const BUNDLED_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// All procedures, with the deadline rules they refer to.
+/// All procedures, with the deadline rules they refer to and the working-day calendar their
+/// deadlines are counted on. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ProcedureSet {
-    procedures: Vec<Procedure>,
-    rules: RuleBook,
+    procedures: Arc<Vec<Procedure>>,
+    rules: Arc<RuleBook>,
+    calendar: Calendar,
 }
 
 impl ProcedureSet {
@@ -166,7 +169,27 @@ impl ProcedureSet {
                 }
             }
         }
-        Ok(ProcedureSet { procedures, rules })
+        Ok(ProcedureSet {
+            procedures: Arc::new(procedures),
+            rules: Arc::new(rules),
+            calendar: Calendar::bundled().assuming_weekends_only(),
+        })
+    }
+
+    /// The same procedures counted on another calendar: the bundled years plus those a
+    /// deployment loaded. Years without a notice are counted on weekdays alone and the
+    /// deadlines they touch are marked provisional, never left without a due date.
+    pub fn with_calendar(&self, calendar: &Calendar) -> ProcedureSet {
+        ProcedureSet {
+            procedures: Arc::clone(&self.procedures),
+            rules: Arc::clone(&self.rules),
+            calendar: calendar.assuming_weekends_only(),
+        }
+    }
+
+    /// The calendar deadlines are counted on (years without a notice: weekdays alone).
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     pub fn get(&self, id: &str) -> Option<&Procedure> {

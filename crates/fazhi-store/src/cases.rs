@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 /// What a stored case shows in place of a personal value.
 pub const PERSONAL_MARK: &str = "〔个人信息〕";
 
+/// The bundled procedures, for what does not depend on the calendar (names, personal fields).
+/// Deadlines are counted on [`Db::procedures`], which knows the years a deployment loaded.
 fn set() -> &'static ProcedureSet {
     ProcedureSet::bundled()
 }
@@ -248,11 +250,13 @@ struct DeadlineRow {
     warn_from: Option<String>,
     running: bool,
     optional: bool,
+    provisional: bool,
 }
 
 impl CaseRows {
-    fn of(state: &CaseState) -> CaseRows {
-        let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+    /// The rows of `state` with its deadlines counted on `set`'s calendar.
+    fn of(set: &ProcedureSet, state: &CaseState) -> CaseRows {
+        let personal = fazhi_procedure::personal_fields(set, &state.procedure);
         let (masked, values) = mask(state, &personal);
         // Deadlines as of the last action's day: only due and warn-from dates are kept, the
         // status on any later day follows from them.
@@ -262,7 +266,7 @@ impl CaseRows {
             .map(|a| a.on)
             .unwrap_or(state.opened_on);
         let deadlines: Vec<(DeadlineView, bool)> =
-            fazhi_procedure::deadline_dates(set(), state, as_of)
+            fazhi_procedure::deadline_dates(set, state, as_of)
                 .into_iter()
                 .map(|d| {
                     let running = !state.closed
@@ -301,6 +305,7 @@ impl CaseRows {
                     warn_from: d.warn_from.map(date_text),
                     running,
                     optional: d.optional,
+                    provisional: d.provisional,
                 })
                 .collect(),
         }
@@ -377,16 +382,16 @@ async fn save<C: Conn>(
         // Placeholders are numbered in order of appearance (see the crate docs).
         let placeholders: Vec<String> = (0..rows.deadlines.len())
             .map(|i| {
-                let b = i * 8;
-                let p: Vec<String> = (1..=8).map(|k| format!("${}", b + k)).collect();
+                let b = i * 9;
+                let p: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
                 format!("({})", p.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open, optional) VALUES {}",
+            "INSERT INTO case_deadlines (case_id, key, unit_id, rule_id, due, warn_from, open, optional, provisional) VALUES {}",
             placeholders.join(", ")
         );
-        let mut values = Vec::with_capacity(rows.deadlines.len() * 8);
+        let mut values = Vec::with_capacity(rows.deadlines.len() * 9);
         for d in rows.deadlines {
             values.extend(args![
                 id,
@@ -397,11 +402,81 @@ async fn save<C: Conn>(
                 d.warn_from,
                 d.running as i64,
                 d.optional as i64,
+                d.provisional as i64,
             ]);
         }
         c.execute(&sql, values).await?;
     }
     Ok(id)
+}
+
+/// Recompute, on `set`'s calendar, the deadlines of every open case that has a provisional
+/// deadline, one without a due date, or (with `since`) one due or warned of on or after that
+/// day. Returns how many cases were rewritten and the due dates that moved. Personal values are
+/// read to count (links may need them) but not rewritten.
+pub(crate) async fn recompute_open<C: Conn>(
+    c: &mut C,
+    set: &ProcedureSet,
+    since: Option<&str>,
+) -> StoreResult<(usize, Vec<crate::calendar::Move>)> {
+    let cond = match since {
+        Some(_) => "d.provisional = 1 OR d.due IS NULL OR d.due >= $1 OR d.warn_from >= $1",
+        None => "(d.provisional = 1 OR d.due IS NULL) AND $1 = $1",
+    };
+    let ids: Vec<i64> = c
+        .fetch_all(
+            &format!(
+                "SELECT DISTINCT d.case_id FROM case_deadlines d JOIN cases c ON c.id = d.case_id \
+                 WHERE c.closed_on IS NULL AND ({cond}) ORDER BY d.case_id"
+            ),
+            args![since.unwrap_or("").to_string()],
+        )
+        .await?
+        .iter()
+        .map(|r| r.int(0))
+        .collect::<StoreResult<_>>()?;
+    let mut moved = Vec::new();
+    for &id in &ids {
+        let before: BTreeMap<String, Option<String>> = c
+            .fetch_all(
+                "SELECT key, due FROM case_deadlines WHERE case_id = $1",
+                args![id],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.opt_text(1)?)))
+            .collect::<StoreResult<_>>()?;
+        let stored = load(c, id).await?;
+        let mut state = stored.state;
+        unmask(&mut state, &personal_values(c, id).await?);
+        let mut rows = CaseRows::of(set, &state);
+        rows.personal.clear();
+        let unit_name = c
+            .fetch_optional(
+                "SELECT name FROM units WHERE id = $1",
+                args![stored.unit_id],
+            )
+            .await?
+            .map(|r| r.text(0))
+            .transpose()?
+            .unwrap_or_default();
+        for d in &rows.deadlines {
+            let from = before.get(&d.key).cloned().flatten();
+            if from != d.due {
+                moved.push(crate::calendar::Move {
+                    case_id: id,
+                    unit_key: stored.unit_key.clone(),
+                    unit_name: unit_name.clone(),
+                    procedure: state.procedure.clone(),
+                    deadline_key: d.key.clone(),
+                    from,
+                    to: d.due.clone(),
+                });
+            }
+        }
+        save(c, Some(id), stored.unit_id, rows).await?;
+    }
+    Ok((ids.len(), moved))
 }
 
 fn public_fields(state: &CaseState) -> serde_json::Value {
@@ -418,11 +493,13 @@ pub async fn open_case(
     on: NaiveDate,
     fields: BTreeMap<String, String>,
 ) -> StoreResult<i64> {
+    crate::clock::check_recorded_date("on", "起算日期", "The case's date", on)?;
+    let set = db.procedures().await?;
     let actor = actor_for(who, unit.unit_id());
-    let state = fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
+    let state = fazhi_procedure::open(&set, procedure, on, &actor, fields).map_err(refused)?;
     // Everything but the id is prepared here, outside the write transaction, so the writer
     // only writes.
-    let rows = CaseRows::of(&state);
+    let rows = CaseRows::of(&set, &state);
     let entry = AuditEntry::new(unit.actor(), "case.open", "case", "")
         .unit(unit.unit_key())
         .after(serde_json::json!({
@@ -464,14 +541,18 @@ pub async fn act(
     fields: BTreeMap<String, String>,
     corrects: Option<u32>,
 ) -> StoreResult<ActOutcome> {
+    crate::clock::check_recorded_date("on", "办理日期", "The action's date", on)?;
+    let set = db.procedures().await?;
     let (who, action) = (who.clone(), action.to_string());
     write_tx!(db, |c| act_in(
-        c, &who, case_id, &action, on, fields, corrects
+        c, &set, &who, case_id, &action, on, fields, corrects
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn act_in<C: Conn>(
     c: &mut C,
+    set: &ProcedureSet,
     who: &Principal,
     case_id: i64,
     action: &str,
@@ -496,15 +577,15 @@ async fn act_in<C: Conn>(
         fields,
         corrects,
     };
-    let applied = fazhi_procedure::apply(set(), &state, &req).map_err(refused)?;
-    let mut rows = CaseRows::of(&applied.case);
+    let applied = fazhi_procedure::apply(set, &state, &req).map_err(refused)?;
+    let mut rows = CaseRows::of(set, &applied.case);
     // Personal values already stored as they are need no write.
     rows.personal
         .retain(|k, v| stored_personal.get(k) != Some(&*v));
     save(c, Some(case_id), stored.unit_id, rows).await?;
     let before = serde_json::json!({ "step": state.step, "closed": state.closed });
     let last = applied.case.history.last();
-    let personal = fazhi_procedure::personal_fields(set(), &state.procedure);
+    let personal = fazhi_procedure::personal_fields(set, &state.procedure);
     let action_fields: BTreeMap<&String, &str> = last
         .map(|a| {
             a.fields
@@ -547,10 +628,9 @@ async fn act_in<C: Conn>(
             relation: Relation::ResponsibleUnit,
             name: who.actor(),
         };
-        let new_state =
-            fazhi_procedure::open(set(), procedure, *start_date, &system, fields.clone())
-                .map_err(refused)?;
-        let new_id = save(c, None, stored.unit_id, CaseRows::of(&new_state)).await?;
+        let new_state = fazhi_procedure::open(set, procedure, *start_date, &system, fields.clone())
+            .map_err(refused)?;
+        let new_id = save(c, None, stored.unit_id, CaseRows::of(set, &new_state)).await?;
         c.execute(
             "INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)",
             args![case_id, new_id, link],
@@ -705,9 +785,10 @@ pub async fn view(
     if let Some(values) = &personal {
         unmask(&mut unmasked, values);
     }
-    let deadlines = fazhi_procedure::deadlines(set(), &unmasked, today);
+    let set = db.procedures().await?;
+    let deadlines = fazhi_procedure::deadlines(&set, &unmasked, today);
     let actions = if who.can_write_unit(stored.unit_id) {
-        fazhi_procedure::allowed_actions_on(set(), &unmasked, &actor, Some(today))
+        fazhi_procedure::allowed_actions_on(&set, &unmasked, &actor, Some(today))
     } else {
         Vec::new()
     };
@@ -794,8 +875,10 @@ pub async fn alerts_for(db: &Db, who: &Principal) -> StoreResult<Vec<AlertRow>> 
 pub struct SweepReport {
     pub on: String,
     pub period: String,
-    /// False when another process already swept this period.
+    /// False when another process already swept this period, or for a preview.
     pub ran: bool,
+    /// A sweep on a day that has not come yet only says what it would raise: nothing is written.
+    pub preview: bool,
     pub warnings: u64,
     pub alarms: u64,
 }
@@ -805,6 +888,9 @@ pub struct SweepReport {
 /// already swept (by any process sharing the database) is skipped.
 pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreResult<SweepReport> {
     let day = date_text(on);
+    if on > crate::clock::today() {
+        return sweep_preview(db, &day, period).await;
+    }
     let mut tx = db.begin_write().await?;
     let claimed = sqlx::query(
         "INSERT INTO sweep_runs (period, ran_at, node, warnings, alarms) VALUES ($1, $2, $3, 0, 0) \
@@ -821,6 +907,7 @@ pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreRes
             on: day,
             period: period.to_string(),
             ran: false,
+            preview: false,
             warnings: 0,
             alarms: 0,
         });
@@ -853,6 +940,7 @@ pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreRes
         on: day,
         period: period.to_string(),
         ran: true,
+        preview: false,
         warnings,
         alarms,
     };
@@ -860,6 +948,33 @@ pub async fn sweep(db: &Db, on: NaiveDate, period: &str, node: &str) -> StoreRes
         .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// What a sweep on `day` (not yet come) would raise, with nothing written.
+async fn sweep_preview(db: &Db, day: &str, period: &str) -> StoreResult<SweepReport> {
+    let count = |kind: &'static str, cond: &'static str| {
+        let sql = format!(
+            "SELECT COUNT(*) FROM case_deadlines d WHERE d.open = 1 AND {cond} AND NOT EXISTS \
+             (SELECT 1 FROM alerts a WHERE a.case_id = d.case_id AND a.deadline_key = d.key \
+              AND a.due = d.due AND a.kind = '{kind}')"
+        );
+        async move {
+            let n: i64 = sqlx::query(&sql)
+                .bind(day)
+                .fetch_one(db.pool())
+                .await?
+                .get(0);
+            StoreResult::Ok(n as u64)
+        }
+    };
+    Ok(SweepReport {
+        on: day.to_string(),
+        period: period.to_string(),
+        ran: false,
+        preview: true,
+        warnings: count("warning", "d.warn_from <= $1 AND d.due >= $1").await?,
+        alarms: count("alarm", "d.optional = 0 AND d.due < $1").await?,
+    })
 }
 
 /// Overdue running deadlines per unit on a day: (unit key, unit name, cases, most days over).
@@ -957,7 +1072,9 @@ pub async fn open_accountability(
             ));
         }
     }
-    let missed = fazhi_procedure::deadlines(set(), &stored.state, decided_on)
+    crate::clock::check_recorded_date("decided_on", "决定日期", "The decision's date", decided_on)?;
+    let set = db.procedures().await?;
+    let missed = fazhi_procedure::deadlines(&set, &stored.state, decided_on)
         .iter()
         .any(|d| matches!(d.status.as_str(), "overdue" | "closed_late"));
     if !missed {
@@ -1057,6 +1174,7 @@ pub async fn generate(db: &Db, n: usize) -> StoreResult<usize> {
         name: "generator".into(),
     };
     let start = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
+    let set = db.procedures().await?;
     let mut tx = db.begin_write().await?;
     for i in 0..n {
         let (unit_id, _) = &units[i % units.len()];
@@ -1085,7 +1203,7 @@ pub async fn generate(db: &Db, n: usize) -> StoreResult<usize> {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         let mut state =
-            fazhi_procedure::open(set(), procedure, on, &actor, fields).map_err(refused)?;
+            fazhi_procedure::open(&set, procedure, on, &actor, fields).map_err(refused)?;
         // Most requests get their reply; a few are still open or late.
         if procedure == "disclosure_request" && i % 10 != 0 {
             let reply = ActionRequest {
@@ -1095,11 +1213,11 @@ pub async fn generate(db: &Db, n: usize) -> StoreResult<usize> {
                 fields: [("reply_type".to_string(), "disclose".to_string())].into(),
                 corrects: None,
             };
-            if let Ok(applied) = fazhi_procedure::apply(set(), &state, &reply) {
+            if let Ok(applied) = fazhi_procedure::apply(&set, &state, &reply) {
                 state = applied.case;
             }
         }
-        save(&mut tx, None, *unit_id, CaseRows::of(&state)).await?;
+        save(&mut tx, None, *unit_id, CaseRows::of(&set, &state)).await?;
     }
     tx.audit(
         AuditEntry::new("generator", "case.generate", "case", "bulk")

@@ -25,6 +25,8 @@ pub struct Db {
     write_lock: Arc<Mutex<()>>,
     /// SQLite only: the writer thread that runs the hot write path with group commit.
     writer: Option<Arc<Writer>>,
+    /// The procedures on the calendar this database holds (bundled years plus loaded ones).
+    pub(crate) calendar: Arc<crate::calendar::Cache>,
 }
 
 /// The advisory-lock key that serialises audit-chain appends across PostgreSQL processes.
@@ -62,6 +64,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "case_summary", "0007_case_summary"),
     migration!(8, "last_seen", "0008_last_seen"),
     migration!(9, "optional_deadlines", "0009_optional_deadlines"),
+    migration!(10, "calendar", "0010_calendar"),
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at
@@ -188,6 +191,7 @@ impl Db {
             backend,
             write_lock,
             writer,
+            calendar: Default::default(),
         })
     }
 
@@ -215,7 +219,12 @@ impl Db {
                 .fetch_one(&mut *conn)
                 .await?;
         }
-        result
+        drop(conn);
+        let done = result?;
+        if done.iter().any(|m| m == "0010_calendar") {
+            crate::calendar::recount_after_upgrade(self).await?;
+        }
+        Ok(done)
     }
 
     async fn migrate_locked(

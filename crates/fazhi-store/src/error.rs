@@ -125,6 +125,17 @@ fn entity_zh(name: &str) -> &str {
         "token" => "令牌",
         "audit entry" => "审计记录",
         "profile" => "单位信息",
+        "on" => "日期",
+        "decided_on" => "决定日期",
+        "decision date" => "决定日期",
+        "report date" => "报告日期",
+        "closing date" => "办结日期",
+        "calendar file" => "放假安排文件",
+        "name" => "名称",
+        "case" => "案件",
+        "plan item" => "工作事项",
+        "summary" => "总结",
+        "report" => "进展报告",
         other => other,
     }
 }

@@ -21,6 +21,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod clock;
 mod db;

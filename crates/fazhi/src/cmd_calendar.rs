@@ -19,6 +19,10 @@ pub struct CalendarArgs {
     /// Treat years without a State Council notice as "weekends only" instead of failing.
     #[arg(long, global = true)]
     assume_weekends_only: bool,
+    /// Count on this database's calendar (the bundled years plus those loaded into it); without
+    /// it, on the bundled years alone.
+    #[arg(long, env = "FAZHI_DB", global = true)]
+    db: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,6 +49,19 @@ enum CalendarCmd {
     },
     /// Print the number of working days in (FROM, TO].
     Between { from: String, to: String },
+    /// Load State Council holiday notices (`[[notice]]` blocks, the format of
+    /// data/calendar/cn-mainland.toml) into the database given by --db or FAZHI_DB: validated,
+    /// stored on the audit trail, and every open deadline they touch recomputed.
+    Load {
+        /// One or more files, loaded in order.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Only check the files against the database's calendar; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// List every year the calendar covers and where its notices come from.
+    Years,
 }
 
 #[derive(Args, Debug)]
@@ -55,12 +72,15 @@ pub struct DeadlineArgs {
     /// resumed=2020-03-10, extended=2020-03-20, closed=2020-04-01. Repeatable.
     #[arg(long = "event", short = 'e', value_name = "KIND=DATE")]
     events: Vec<String>,
-    /// The day to judge the status on (default: the system date).
+    /// The day to judge the status on (default: today, Beijing time).
     #[arg(long)]
     today: Option<String>,
     /// Print JSON instead of plain text.
     #[arg(long)]
     json: bool,
+    /// Count on this database's calendar (bundled years plus loaded ones).
+    #[arg(long, env = "FAZHI_DB")]
+    db: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -102,11 +122,34 @@ fn write_err(e: std::io::Error) -> CliError {
     CliError::failure(format!("写入输出失败 / cannot write output: {e}"))
 }
 
+/// The bundled calendar, or with `--db` the database's (bundled years plus loaded ones).
+fn calendar_of(db: Option<&str>) -> Result<Calendar, CliError> {
+    let Some(url) = db else {
+        return Ok(Calendar::bundled().clone());
+    };
+    crate::cmd_server::runtime()?.block_on(async {
+        let conn =
+            crate::cmd_server::open_db(&crate::cmd_server::DbArgs { db: url.into() }).await?;
+        let cal = conn
+            .calendar()
+            .await
+            .map_err(crate::cmd_server::store_error);
+        conn.close().await;
+        cal
+    })
+}
+
 pub fn run_calendar(a: CalendarArgs) -> CliResult {
+    match &a.cmd {
+        CalendarCmd::Load { files, check } => return load(a.db.as_deref(), files, *check, a.json),
+        CalendarCmd::Years => return years(a.db.as_deref(), a.json),
+        _ => {}
+    }
+    let base = calendar_of(a.db.as_deref())?;
     let cal = if a.assume_weekends_only {
-        Calendar::bundled().assuming_weekends_only()
+        base.assuming_weekends_only()
     } else {
-        Calendar::bundled().clone()
+        base
     };
     let assumed = a.assume_weekends_only;
     match a.cmd {
@@ -179,7 +222,116 @@ pub fn run_calendar(a: CalendarArgs) -> CliResult {
             }
             Ok(())
         }
+        CalendarCmd::Load { .. } | CalendarCmd::Years => unreachable!("handled above"),
     }
+}
+
+fn need_db(db: Option<&str>) -> Result<crate::cmd_server::DbArgs, CliError> {
+    db.map(|d| crate::cmd_server::DbArgs { db: d.into() })
+        .ok_or_else(|| {
+            CliError::usage(
+                "请用 --db 或 FAZHI_DB 指定数据库\nname the database with --db or FAZHI_DB",
+            )
+        })
+}
+
+fn load(db: Option<&str>, files: &[String], check: bool, json: bool) -> CliResult {
+    let db = need_db(db)?;
+    let texts = files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| (f.clone(), t))
+                .map_err(|e| CliError::usage(format!("无法读取 {f}：{e}\ncannot read {f}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::cmd_server::runtime()?.block_on(async {
+        let conn = crate::cmd_server::open_db(&db).await?;
+        let admin = fazhi_store::access::AdminHandle::command_line("calendar load");
+        let mut reports = Vec::new();
+        for (file, text) in &texts {
+            let name = std::path::Path::new(file)
+                .file_name()
+                .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+            if check {
+                let notices = fazhi_store::calendar::check(&conn, &name, text)
+                    .await
+                    .map_err(crate::cmd_server::store_error)?;
+                if !json {
+                    for n in &notices {
+                        println!("{file}: ok: {} {} {}", n.year, n.kind, n.title);
+                    }
+                }
+                reports.push(serde_json::json!({ "file": file, "notices": notices }));
+                continue;
+            }
+            let r = fazhi_store::calendar::load(&conn, &admin, &name, text)
+                .await
+                .map_err(crate::cmd_server::store_error)?;
+            if !json {
+                let years: Vec<String> = r.years.iter().map(|y| y.to_string()).collect();
+                println!(
+                    "{file}: 已载入 {} 则通知（{} 年），重新计算 {} 个在办案件，{} 个期限变动 / loaded {} notice(s) for {}, recomputed {} open case(s), {} due date(s) moved",
+                    r.notices.len(), years.join("、"), r.recomputed, r.moved.len(),
+                    r.notices.len(), years.join(", "), r.recomputed, r.moved.len()
+                );
+                for m in &r.moved {
+                    println!(
+                        "  case {} {} {} ({}): {} -> {}",
+                        m.case_id,
+                        m.unit_name,
+                        m.procedure,
+                        m.deadline_key,
+                        m.from.as_deref().unwrap_or("-"),
+                        m.to.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+            reports.push(serde_json::to_value(&r).expect("a load report serialises"));
+        }
+        conn.close().await;
+        if json {
+            print_json(&serde_json::Value::Array(reports));
+        }
+        Ok(())
+    })
+}
+
+fn years(db: Option<&str>, json: bool) -> CliResult {
+    let rows = match db {
+        Some(url) => crate::cmd_server::runtime()?.block_on(async {
+            let conn =
+                crate::cmd_server::open_db(&crate::cmd_server::DbArgs { db: url.into() }).await?;
+            let rows = fazhi_store::calendar::years(&conn)
+                .await
+                .map_err(crate::cmd_server::store_error);
+            conn.close().await;
+            rows
+        })?,
+        None => fazhi_store::calendar::bundled_years(),
+    };
+    if json {
+        print_json(&serde_json::to_value(&rows).expect("years serialise"));
+        return Ok(());
+    }
+    for y in &rows {
+        for n in &y.notices {
+            let source = match (&n.file, &n.loaded_at, &n.loaded_by) {
+                (Some(f), Some(at), Some(by)) => format!("载入 loaded {f} {at} {by}"),
+                _ => "内置 bundled".to_owned(),
+            };
+            println!(
+                "{}\t{}\t{}{}\t{source}",
+                y.year,
+                n.kind,
+                n.title,
+                n.document_number
+                    .as_deref()
+                    .map_or(String::new(), |d| format!("（{d}）"))
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Answer one question per input line; stop at the first bad line, naming it.
@@ -214,15 +366,26 @@ pub fn run_deadline(a: DeadlineArgs) -> CliResult {
         Some(t) => date(t)?,
         None => fazhi_store::clock::today(),
     };
-    let d = explain(Calendar::bundled(), rule, book.kinds(), &events, today).map_err(bad)?;
+    // Years without a notice are counted on weekdays alone, and the result says so.
+    let cal = calendar_of(a.db.as_deref())?.assuming_weekends_only();
+    let d = explain(&cal, rule, book.kinds(), &events, today).map_err(bad)?;
     if a.json {
         print_json(&d.to_json());
         return Ok(());
     }
     let show = |x: Option<NaiveDate>| x.map_or("-".to_owned(), |d| d.to_string());
-    println!("due: {}", show(d.due));
+    let mark = if d.is_provisional() {
+        " (待确认 provisional)"
+    } else {
+        ""
+    };
+    println!("due: {}{mark}", show(d.due));
     println!("warning: {}", show(d.warning));
     println!("status: {}", d.status.name());
+    if d.is_provisional() {
+        let years: Vec<String> = d.provisional_years.iter().map(|y| y.to_string()).collect();
+        println!("provisional: {}", years.join(", "));
+    }
     println!();
     for l in &d.explanation {
         println!("{}", l.zh);

@@ -199,6 +199,11 @@ pub fn sweep(db: DbArgs, on: Option<NaiveDate>, json: bool) -> CliResult {
                 "{}",
                 serde_json::to_string_pretty(&r).expect("JSON serialises")
             );
+        } else if r.preview {
+            println!(
+                "{on} 尚未到来，仅预览，未作任何记录：将产生 {} 条临期提醒、{} 条超期告警 / {on} has not come yet: a preview, nothing recorded: {} due-soon warnings and {} overdue alarms would be raised",
+                r.warnings, r.alarms, r.warnings, r.alarms
+            );
         } else {
             println!(
                 "swept {on}: {} due-soon warnings, {} overdue alarms raised",
