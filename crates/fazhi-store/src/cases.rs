@@ -129,6 +129,8 @@ pub struct CaseSummary {
     /// The soonest running deadline and its timing on the day asked.
     pub next_due: Option<String>,
     pub timing: String,
+    /// A running deadline is counted in part on weekdays alone (待确认).
+    pub provisional: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -687,11 +689,14 @@ fn summary_from_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> CaseSummary {
         major: r.get::<i64, _>(8) != 0,
         next_due,
         timing: timing.to_string(),
+        provisional: r.get::<i64, _>(12) != 0,
     }
 }
 
 const SUMMARY_SQL: &str = "SELECT c.id, c.procedure, u.key, u.name, c.step, c.opened_on, c.closed_on, c.outcome, c.major, c.unit_id, \
-     c.next_due, c.next_warn FROM cases c JOIN units u ON u.id = c.unit_id";
+     c.next_due, c.next_warn, \
+     (SELECT COUNT(*) FROM case_deadlines d WHERE d.case_id = c.id AND d.open = 1 AND d.provisional = 1) \
+     FROM cases c JOIN units u ON u.id = c.unit_id";
 
 /// Filters for case lists.
 #[derive(Clone, Debug, Default)]

@@ -82,7 +82,7 @@ pub struct FeedEntry {
 pub async fn entries(db: &Db, who: &Principal) -> StoreResult<Vec<FeedEntry>> {
     let mut out = Vec::new();
     let rows = sqlx::query(
-        "SELECT d.case_id, d.key, d.due, c.procedure FROM case_deadlines d JOIN cases c ON c.id = d.case_id \
+        "SELECT d.case_id, d.key, d.due, c.procedure, d.provisional FROM case_deadlines d JOIN cases c ON c.id = d.case_id \
          WHERE d.unit_id = $1 AND d.open = 1 AND d.due IS NOT NULL ORDER BY d.due",
     )
     .bind(who.unit_id)
@@ -92,6 +92,12 @@ pub async fn entries(db: &Db, who: &Principal) -> StoreResult<Vec<FeedEntry>> {
     for r in &rows {
         let (case_id, key, due, procedure): (i64, String, String, String) =
             (r.get(0), r.get(1), r.get(2), r.get(3));
+        // Counted on weekdays alone for want of a year's notice: say so in the entry.
+        let (mz, me) = if r.get::<i64, _>(4) != 0 {
+            ("（待确认）", " (provisional)")
+        } else {
+            ("", "")
+        };
         let (pz, pe) = set
             .get(&procedure)
             .map(|p| (p.name_zh.clone(), p.name_en.clone()))
@@ -99,8 +105,8 @@ pub async fn entries(db: &Db, who: &Principal) -> StoreResult<Vec<FeedEntry>> {
         out.push(FeedEntry {
             uid: format!("case-{case_id}-{key}@fazhi"),
             due,
-            summary_zh: format!("【法定期限】{pz} #{case_id}({key})"),
-            summary_en: format!("[Deadline] {pe} #{case_id} ({key})"),
+            summary_zh: format!("【法定期限】{pz} #{case_id}({key}){mz}"),
+            summary_en: format!("[Deadline] {pe} #{case_id} ({key}){me}"),
             path: format!("/cases/{case_id}"),
         });
     }

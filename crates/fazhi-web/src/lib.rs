@@ -8,6 +8,7 @@ pub mod api;
 pub mod api_cases;
 pub mod api_discretion;
 pub mod auth;
+pub mod calendar_pages;
 pub mod case_pages;
 pub mod charts;
 pub mod discretion_pages;
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(discretion_pages::router())
         .merge(charts::router())
         .merge(leader_pages::router())
+        .merge(calendar_pages::router())
         .merge(feed_pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -425,6 +425,10 @@ struct HomePage {
     /// When I last opened this page, and what changed in my unit's records since.
     last_visit: Option<String>,
     changes: Vec<AuditRecord>,
+    /// For supervisors and administrators: the year whose holiday notice is not loaded yet.
+    missing_notice: Option<i32>,
+    /// For supervisors: due dates that loaded notices moved, newest first.
+    moves: Vec<fazhi_store::calendar::MoveRow>,
 }
 
 impl HomePage {
@@ -582,6 +586,7 @@ async fn build_home(
     };
     let mine =
         fazhi_store::plans::responsibilities(db, &own, crate::plan_pages::today_cst()).await?;
+    let oversees = p.has_role(Role::Supervisor) || p.has_role(Role::Administrator);
     Ok(HomePage {
         t,
         user: Some(UserView::of(auth)),
@@ -611,6 +616,16 @@ async fn build_home(
         feed_live: fazhi_store::feeds::has_live(db, p).await?,
         last_visit: last_visit.map(|v| v.get(..16).unwrap_or(&v).replace('T', " ")),
         changes,
+        missing_notice: if oversees {
+            fazhi_store::calendar::missing_notice(db, crate::plan_pages::today_cst()).await?
+        } else {
+            None
+        },
+        moves: if p.has_role(Role::Supervisor) {
+            fazhi_store::calendar::recent_moves(db, p, 20).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 
