@@ -273,7 +273,13 @@ impl Db {
             Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.pool.begin().await?;
+        // SQLite: take the write lock at BEGIN, where the busy timeout makes a writer wait for
+        // another process's commit. A deferred BEGIN would read first and then fail at once
+        // ("database is locked") when upgrading to write while another connection writes.
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT 1 AS ok FROM pg_advisory_xact_lock($1)")
                 .bind(AUDIT_LOCK_KEY)
