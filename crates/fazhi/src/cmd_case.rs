@@ -171,8 +171,13 @@ async fn print_case(conn: &fazhi_store::Db, id: i64, on: NaiveDate, json: bool) 
     );
     for d in &view.deadlines {
         let due = d.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        let provisional = if d.provisional {
+            " (待确认 provisional)"
+        } else {
+            ""
+        };
         println!(
-            "  {} due {due} [{}] {} {}",
+            "  {} due {due}{provisional} [{}] {} {}",
             d.key, d.status, d.law, d.article
         );
         for line in d.explanation_en.lines() {
