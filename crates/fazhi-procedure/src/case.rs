@@ -124,6 +124,8 @@ pub struct FieldInfo {
     pub kind: String,
     pub choices: Vec<ChoiceInfo>,
     pub personal: bool,
+    /// The longest text accepted, in characters.
+    pub max_chars: u32,
 }
 
 /// An action the actor could take now, with its form.
@@ -251,6 +253,38 @@ fn clean_fields(
                 ),
             ));
         };
+        // Text of any kind is one line or paragraphs: no control characters but tab and line
+        // breaks (a NUL is refused by PostgreSQL), and no longer than the field allows.
+        if let Some(c) = v
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(refuse(
+                "bad_field",
+                format!(
+                    "字段 “{}” 含有不可见的控制字符（U+{:04X}）",
+                    f.name_zh, c as u32
+                ),
+                format!(
+                    "field `{k}` ({}) holds a control character (U+{:04X})",
+                    f.name_en, c as u32
+                ),
+            ));
+        }
+        let len = v.chars().count();
+        if len > f.max_chars as usize {
+            return Err(refuse(
+                "bad_field",
+                format!(
+                    "字段 “{}” 过长：最多 {} 个字符，收到 {len} 个",
+                    f.name_zh, f.max_chars
+                ),
+                format!(
+                    "field `{k}` ({}) is too long: at most {} characters, got {len}",
+                    f.name_en, f.max_chars
+                ),
+            ));
+        }
         let ok = match f.kind {
             FieldKind::Text => true,
             FieldKind::Date => fazhi_deadline::parse_date(v).is_ok(),
@@ -887,6 +921,7 @@ fn form_fields(p: &Procedure, a: &Action) -> Vec<FieldInfo> {
                 kind: d.kind.name().to_owned(),
                 choices: d.choices.clone(),
                 personal: d.personal,
+                max_chars: d.max_chars,
             })
         })
         .collect()

@@ -111,7 +111,14 @@ pub struct FieldDef {
     /// Names and contacts of private persons: shown only to the handling unit and its
     /// supervisors, never on public pages.
     pub personal: bool,
+    /// The longest value accepted, in characters (text fields; `max_chars` in the data,
+    /// [`DEFAULT_MAX_CHARS`] when not given).
+    pub max_chars: u32,
 }
+
+/// The longest text value a field takes unless its data says otherwise: free text such as a
+/// reason or a summary of the matter. Names, numbers and references set a lower `max_chars`.
+pub const DEFAULT_MAX_CHARS: u32 = 20_000;
 
 /// A version of the procedure, chosen by the date the case starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -400,6 +407,7 @@ struct RawField {
     choices: Vec<RawChoice>,
     #[serde(default)]
     personal: bool,
+    max_chars: Option<Spanned<u32>>,
 }
 
 fn text_kind() -> String {
@@ -661,6 +669,19 @@ pub(crate) fn parse_procedure(
         if (kind == FieldKind::Choice) == f.choices.is_empty() {
             return Err(cx.error(at, "choices are given exactly for kind = \"choice\""));
         }
+        let max_chars = match &f.max_chars {
+            None => DEFAULT_MAX_CHARS,
+            Some(m) if kind != FieldKind::Text => {
+                return Err(cx.error(m.span().start, "max_chars is for text fields"))
+            }
+            Some(m) if !(1..=DEFAULT_MAX_CHARS).contains(m.get_ref()) => {
+                return Err(cx.error(
+                    m.span().start,
+                    format!("max_chars must be 1 to {DEFAULT_MAX_CHARS}"),
+                ))
+            }
+            Some(m) => *m.get_ref(),
+        };
         fields.push(FieldDef {
             id: f.id.get_ref().clone(),
             name_zh: f.name_zh.clone(),
@@ -676,6 +697,7 @@ pub(crate) fn parse_procedure(
                 })
                 .collect(),
             personal: f.personal,
+            max_chars,
         });
     }
     let field_of = |name: &str, at: usize, what: &str| -> Result<&FieldDef, LoadError> {

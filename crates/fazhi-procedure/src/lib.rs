@@ -33,7 +33,7 @@ pub use case::{
 };
 pub use def::{
     Action, ActionField, Branch, Choice, Cond, DeadlineDef, EventSpec, FieldDef, FieldKind, Gate,
-    GateAtom, LinkDef, Procedure, Relation, Role, Step, Version,
+    GateAtom, LinkDef, Procedure, Relation, Role, Step, Version, DEFAULT_MAX_CHARS,
 };
 
 use fazhi_calendar::Calendar;
