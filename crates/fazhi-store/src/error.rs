@@ -136,6 +136,8 @@ fn entity_zh(name: &str) -> &str {
         "plan item" => "工作事项",
         "summary" => "总结",
         "report" => "进展报告",
+        "reason" => "理由",
+        "attachment" => "附件",
         other => other,
     }
 }

@@ -707,7 +707,37 @@ pub async fn file_report_with(
     Ok(id)
 }
 
-/// Close an item with a summary: only its lead or co-lead units may.
+/// Most characters in a closing summary or a reopening reason.
+pub const MAX_CLOSING_CHARS: usize = 2_000;
+
+fn check_closing_text(field: &'static str, text: &str, zh: &str, en: &str) -> StoreResult<()> {
+    let n = text.trim().chars().count();
+    if n == 0 || n > MAX_CLOSING_CHARS {
+        return Err(StoreError::invalid(
+            field,
+            format!("{zh}(1–{MAX_CLOSING_CHARS} 个字符)"),
+            format!("{en} (1–{MAX_CLOSING_CHARS} characters)"),
+        ));
+    }
+    Ok(())
+}
+
+/// The lead or co-lead unit's permission on an item: `Forbidden` for any other unit.
+async fn answering_for(db: &Db, unit: &UnitWrite, item_id: i64) -> StoreResult<()> {
+    if assignment_role(db, item_id, unit.unit_id())
+        .await?
+        .is_some_and(AssignmentRole::answers_for_item)
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
+/// Close an item with a summary: only its lead or co-lead units may, and only once (until it
+/// is reopened, see [`reopen_item`]). The closing date has happened (not after today in Beijing,
+/// not before the calendar's first day) and is not earlier than the item's last progress
+/// report, whichever unit filed it: an item is not finished before the work reported on it.
 pub async fn close_item(
     db: &Db,
     unit: &UnitWrite,
@@ -716,40 +746,99 @@ pub async fn close_item(
     summary: &str,
 ) -> StoreResult<()> {
     let today = crate::clock::today();
-    let before = item(db, item_id, today).await?;
-    if !assignment_role(db, item_id, unit.unit_id())
-        .await?
-        .is_some_and(AssignmentRole::answers_for_item)
-    {
-        return Err(StoreError::Forbidden);
+    // Exists (NotFound otherwise) before anything else is said about it.
+    item(db, item_id, today).await?;
+    answering_for(db, unit, item_id).await?;
+    check_closing_text(
+        "summary",
+        summary,
+        "办结须填写总结",
+        "closing an item needs a summary",
+    )?;
+    crate::clock::check_recorded_date("closing date", "办结日期", "The closing date", closed_on)?;
+    let mut tx = db.begin_write().await?;
+    // Read inside the write transaction, which serialises writers: of two closings at once
+    // the second sees the first, and a report filed meanwhile is counted.
+    let last_report: Option<String> =
+        sqlx::query("SELECT MAX(reported_on) FROM progress_reports WHERE item_id = $1")
+            .bind(item_id)
+            .fetch_one(tx.conn())
+            .await?
+            .get(0);
+    if let Some(last) = last_report.filter(|l| *l > date_text(closed_on)) {
+        return Err(StoreError::invalid(
+            "closing date",
+            format!("办结日期{closed_on}早于该事项最后一次进展报告的日期({last})：事项不能在所报告的工作之前办结"),
+            format!("the closing date {closed_on} is before the item's last progress report ({last}): an item cannot be finished before the work reported on it"),
+        ));
     }
-    if before.closed_on.is_some() {
+    let changed = sqlx::query(
+        "UPDATE plan_items SET closed_on = $1, summary = $2 WHERE id = $3 AND closed_on IS NULL",
+    )
+    .bind(date_text(closed_on))
+    .bind(summary.trim())
+    .bind(item_id)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if changed == 0 {
         return Err(StoreError::invalid(
             "plan item",
-            "该事项已办结",
-            "the item is already closed",
+            "该事项已办结；如需更正，请先重新打开（须说明理由）",
+            "the item is already closed; to correct it, reopen it first (with a reason)",
         ));
     }
-    if summary.trim().is_empty() {
-        return Err(StoreError::invalid(
-            "summary",
-            "办结须填写总结",
-            "closing an item needs a summary",
-        ));
-    }
-    let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE plan_items SET closed_on = $1, summary = $2 WHERE id = $3")
-        .bind(date_text(closed_on))
-        .bind(summary.trim())
-        .bind(item_id)
-        .execute(tx.conn())
-        .await?;
     tx.audit(
         AuditEntry::new(unit.actor(), "plan.close", "plan_item", item_id)
             .unit(unit.unit_key())
-            .before(serde_json::json!({ "closed_on": null }))
+            .before(serde_json::json!({ "closed_on": null, "summary": null }))
             .after(
                 serde_json::json!({ "closed_on": date_text(closed_on), "summary": summary.trim() }),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reopen a closed item, giving the reason (a closing found premature or mistaken): only its
+/// lead or co-lead units may. The closing date and summary are cleared, so the item is open
+/// again, judged against its deadline, and can be closed again; the closing that was undone
+/// stays on the audit trail (`plan.close`, then `plan.reopen` with it as `before`).
+pub async fn reopen_item(db: &Db, unit: &UnitWrite, item_id: i64, reason: &str) -> StoreResult<()> {
+    item(db, item_id, crate::clock::today()).await?;
+    answering_for(db, unit, item_id).await?;
+    check_closing_text(
+        "reason",
+        reason,
+        "重新打开须说明理由",
+        "reopening an item needs a reason",
+    )?;
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query("SELECT closed_on, summary FROM plan_items WHERE id = $1")
+        .bind(item_id)
+        .fetch_one(tx.conn())
+        .await?;
+    let (closed_on, summary): (Option<String>, Option<String>) = (row.get(0), row.get(1));
+    if closed_on.is_none() {
+        return Err(StoreError::invalid(
+            "plan item",
+            "该事项尚未办结，无需重新打开",
+            "the item is not closed: there is nothing to reopen",
+        ));
+    }
+    sqlx::query(
+        "UPDATE plan_items SET closed_on = NULL, summary = NULL WHERE id = $1 AND closed_on IS NOT NULL",
+    )
+    .bind(item_id)
+    .execute(tx.conn())
+    .await?;
+    tx.audit(
+        AuditEntry::new(unit.actor(), "plan.reopen", "plan_item", item_id)
+            .unit(unit.unit_key())
+            .before(serde_json::json!({ "closed_on": closed_on, "summary": summary }))
+            .after(
+                serde_json::json!({ "closed_on": null, "summary": null, "reason": reason.trim() }),
             ),
     )
     .await?;

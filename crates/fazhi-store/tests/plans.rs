@@ -205,3 +205,202 @@ async fn the_seed_plan_is_tracked_by_its_units() {
         t.remove().await;
     }
 }
+
+/// The directory and the seed plan on a fresh database: the plan's items.
+async fn seeded(db: &fazhi_store::Db) -> Vec<plans::ItemView> {
+    let admin = AdminHandle::command_line("test");
+    directory::import(db, &admin, &fazhi_org::Directory::bundled_bazhong_2008())
+        .await
+        .unwrap();
+    let dir = directory::load_directory(db).await.unwrap();
+    let plan = fazhi_plan::parse_and_resolve(SEED, &dir).unwrap();
+    let outcome = plans::import(db, &admin, &plan).await.unwrap();
+    plans::items(db, outcome.plan_id, d("2008-08-01"))
+        .await
+        .unwrap()
+}
+
+fn item_numbered<'a>(items: &'a [plans::ItemView], number: &str) -> &'a plans::ItemView {
+    items.iter().find(|i| i.number == number).unwrap()
+}
+
+fn report(on: &str, text: &str) -> NewReport {
+    NewReport {
+        reported_on: d(on),
+        status: ReportStatus::InProgress,
+        text: text.into(),
+    }
+}
+
+fn invalid_text(e: StoreError) -> (String, String) {
+    match e {
+        StoreError::Invalid {
+            reason_zh,
+            reason_en,
+            ..
+        } => (reason_zh, reason_en),
+        other => panic!("expected an invalid-input error, got {other:?}"),
+    }
+}
+
+/// Issue #11 A: an item is closed once, on a day between its last progress report and today;
+/// reopening is its own audited action with a reason, and the item can be closed again.
+#[tokio::test]
+async fn closing_happens_once_and_reopening_is_its_own_audited_action() {
+    use fazhi_store::audit::{self, AuditQuery};
+    for t in fresh_databases("plan_close").await {
+        let db = t.open().await;
+        let items = seeded(&db).await;
+        let item = item_numbered(&items, "三(一)1"); // lead 市政府办公室, 财政局 participates
+        let go = person(&db, "bgs", "general-office", Role::Officer).await;
+        let go_unit = go.write_unit(&db, "general-office").await.unwrap();
+        let fin = person(&db, "cz", "finance-bureau", Role::Officer).await;
+        let fin_unit = fin.write_unit(&db, "finance-bureau").await.unwrap();
+        plans::file_report(
+            &db,
+            &go_unit,
+            item.id,
+            &report("2008-07-15", "起草决策规则"),
+        )
+        .await
+        .unwrap();
+        plans::file_report(&db, &fin_unit, item.id, &report("2008-09-01", "经费已落实"))
+            .await
+            .unwrap();
+
+        // Not before the item's last progress report (any unit's), bilingual.
+        let early = plans::close_item(&db, &go_unit, item.id, d("2008-08-31"), "提前办结")
+            .await
+            .expect_err("a closing before the last report is refused");
+        let (zh, en) = invalid_text(early);
+        assert!(
+            zh.contains("2008-09-01") && zh.contains("进展报告"),
+            "{}: {zh}",
+            t.label
+        );
+        assert!(
+            en.contains("2008-09-01") && en.contains("progress report"),
+            "{}: {en}",
+            t.label
+        );
+        // Not after today (Beijing), nor before the calendar's first day.
+        let tomorrow = fazhi_store::clock::today().succ_opt().unwrap();
+        let (zh, en) = invalid_text(
+            plans::close_item(&db, &go_unit, item.id, tomorrow, "未来办结")
+                .await
+                .expect_err("a closing after today is refused"),
+        );
+        assert!(
+            zh.contains("晚于今天") && en.contains("after today"),
+            "{}: {zh} / {en}",
+            t.label
+        );
+        assert!(
+            plans::close_item(&db, &go_unit, item.id, d("2003-12-31"), "太早")
+                .await
+                .is_err()
+        );
+        // On the day of the last report is fine; a second closing is refused.
+        plans::close_item(&db, &go_unit, item.id, d("2008-09-01"), "决策机制已健全")
+            .await
+            .unwrap();
+        let (zh, en) = invalid_text(
+            plans::close_item(&db, &go_unit, item.id, d("2008-09-02"), "再办结一次")
+                .await
+                .expect_err("closing happens once"),
+        );
+        assert!(
+            zh.contains("已办结") && en.contains("already closed"),
+            "{}",
+            t.label
+        );
+
+        // Reopening: the lead unit only, with a reason, and only a closed item.
+        assert!(matches!(
+            plans::reopen_item(&db, &fin_unit, item.id, "财政局认为未完成").await,
+            Err(StoreError::Forbidden)
+        ));
+        let (zh, en) = invalid_text(
+            plans::reopen_item(&db, &go_unit, item.id, "   ")
+                .await
+                .expect_err("a reopening needs a reason"),
+        );
+        assert!(zh.contains("理由") && en.contains("reason"), "{}", t.label);
+        plans::reopen_item(&db, &go_unit, item.id, "审计发现专家咨询机构尚未建立")
+            .await
+            .unwrap();
+        let reopened = plans::item(&db, item.id, d("2009-01-10")).await.unwrap();
+        assert_eq!(
+            (reopened.closed_on.as_deref(), reopened.summary.as_deref()),
+            (None, None),
+            "{}: reopening clears the closing",
+            t.label
+        );
+        assert_eq!(reopened.timing, Timing::Overdue { days: 10 });
+        assert!(
+            plans::reopen_item(&db, &go_unit, item.id, "再开一次")
+                .await
+                .is_err(),
+            "{}: an open item is not reopened",
+            t.label
+        );
+        // And it can be closed again.
+        plans::close_item(
+            &db,
+            &go_unit,
+            item.id,
+            d("2009-01-05"),
+            "专家咨询机构已建立",
+        )
+        .await
+        .unwrap();
+        let closed = plans::item(&db, item.id, d("2009-01-10")).await.unwrap();
+        assert_eq!(closed.closed_on.as_deref(), Some("2009-01-05"));
+        assert_eq!(closed.timing, Timing::ClosedLate { days: 5 });
+
+        // The history stays on the audit trail: close, reopen (before and after), close.
+        let trail = audit::list(
+            &db,
+            &AuditQuery {
+                entity: Some("plan_item".into()),
+                entity_id: Some(item.id.to_string()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let actions: Vec<&str> = trail.iter().rev().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["plan.close", "plan.reopen", "plan.close"],
+            "{}",
+            t.label
+        );
+        let reopen = &trail[1];
+        let before = reopen.before_json.as_deref().unwrap_or("");
+        let after = reopen.after_json.as_deref().unwrap_or("");
+        assert!(
+            before.contains("2008-09-01") && before.contains("决策机制已健全"),
+            "{}: the closing that was undone: {before}",
+            t.label
+        );
+        assert!(
+            after.contains("审计发现专家咨询机构尚未建立") && after.contains("\"closed_on\":null"),
+            "{}: {after}",
+            t.label
+        );
+        assert_eq!(reopen.unit_key.as_deref(), Some("general-office"));
+        assert!(audit::verify(&db).await.unwrap().is_intact());
+
+        // Two closings at once: one wins, the other is refused.
+        let other = item_numbered(&items, "三(一)5");
+        let (a, b) = tokio::join!(
+            plans::close_item(&db, &go_unit, other.id, d("2008-11-28"), "甲"),
+            plans::close_item(&db, &go_unit, other.id, d("2008-11-29"), "乙"),
+        );
+        assert!(a.is_ok() != b.is_ok(), "{}: {a:?} {b:?}", t.label);
+        db.close().await;
+        t.remove().await;
+    }
+}

@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unit_responsibilities))
         .routes(routes!(add_report))
         .routes(routes!(close_item))
+        .routes(routes!(reopen_item))
 }
 
 /// JSON body extractor whose rejections use the API's error shape: malformed JSON or invalid
@@ -543,7 +544,8 @@ pub struct CloseIn {
     pub summary: String,
 }
 
-/// Close a plan item with a summary (its lead or co-lead units only).
+/// Close a plan item with a summary (its lead or co-lead units only), once: on a day not after
+/// today (Beijing) nor before the item's last progress report.
 #[utoipa::path(post, path = "/api/v1/plan-items/{id}/close", request_body = CloseIn,
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn close_item(
@@ -555,5 +557,30 @@ async fn close_item(
     let unit_key = body.unit.unwrap_or_else(|| auth.principal.unit_key.clone());
     let unit = auth.principal.write_unit(&state.db, &unit_key).await?;
     plans::close_item(&state.db, &unit, id, body.closed_on, &body.summary).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenIn {
+    /// The lead unit reopening the item: the caller's own unit by default.
+    pub unit: Option<String>,
+    /// Why the closing is undone (recorded on the audit trail).
+    pub reason: String,
+}
+
+/// Reopen a closed plan item, with the reason (its lead or co-lead units only): the closing
+/// date and summary are cleared, the closing stays on the audit trail.
+#[utoipa::path(post, path = "/api/v1/plan-items/{id}/reopen", request_body = ReopenIn,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn reopen_item(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ReopenIn>,
+) -> ApiResult<StatusCode> {
+    let unit_key = body.unit.unwrap_or_else(|| auth.principal.unit_key.clone());
+    let unit = auth.principal.write_unit(&state.db, &unit_key).await?;
+    plans::reopen_item(&state.db, &unit, id, &body.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! Plan tracking pages: the plan matrix (items × units, coloured by status, with overdue counts
 //! per unit), an item's page with its text, units and timeline, the forms to report progress
-//! and to close an item, and the matrix as CSV and XLSX.
+//! and to close and reopen an item, and the matrix as CSV and XLSX.
 
 use crate::auth::Auth;
 use crate::i18n::Tr;
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/attachments/{id}", get(download))
         .route("/plans/{plan}/items/{item}/close", post(close))
+        .route("/plans/{plan}/items/{item}/reopen", post(reopen))
         .route("/units/{key}", get(unit_page))
 }
 
@@ -339,6 +340,7 @@ struct ItemPage {
     attachments: Vec<plans::AttachmentInfo>,
     can_report: bool,
     can_close: bool,
+    can_reopen: bool,
     today: String,
 }
 
@@ -369,15 +371,15 @@ async fn item_page(
             let my = &auth.principal.unit_key;
             let role = item_view.role_of(my);
             let writes_own = auth.principal.can_write_unit(auth.principal.unit_id);
+            let answers = writes_own && role.is_some_and(|r| r.answers_for_item());
             let page = ItemPage {
                 t,
                 user: Some(user),
                 path: format!("/plans/{plan}/items/{item}"),
                 plan_id: plan,
                 can_report: writes_own && role.is_some(),
-                can_close: writes_own
-                    && role.is_some_and(|r| r.answers_for_item())
-                    && item_view.closed_on.is_none(),
+                can_close: answers && item_view.closed_on.is_none(),
+                can_reopen: answers && item_view.closed_on.is_some(),
                 item: item_view,
                 reports,
                 attachments,
@@ -549,5 +551,38 @@ async fn close(
     match result {
         Ok(()) => Redirect::to(&format!("/plans/{plan}/items/{item}")).into_response(),
         Err(e) => store_error_page(t, Some(user), &format!("/plans/{plan}/items/{item}"), e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReopenForm {
+    csrf: String,
+    reason: String,
+}
+
+/// Reopen a closed item with the reason (its lead or co-lead unit).
+async fn reopen(
+    State(state): State<AppState>,
+    t: Tr,
+    auth: Auth,
+    Path((plan, item)): Path<(i64, i64)>,
+    Form(form): Form<ReopenForm>,
+) -> Response {
+    let user = UserView::of(&auth);
+    let here = format!("/plans/{plan}/items/{item}");
+    if !crate::pages::csrf_ok(&auth, &form.csrf) {
+        return store_error_page(t, Some(user), "/home", StoreError::Forbidden);
+    }
+    let result = async {
+        let unit = auth
+            .principal
+            .write_unit(&state.db, &auth.principal.unit_key)
+            .await?;
+        plans::reopen_item(&state.db, &unit, item, &form.reason).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&here).into_response(),
+        Err(e) => store_error_page(t, Some(user), &here, e),
     }
 }

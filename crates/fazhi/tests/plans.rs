@@ -281,3 +281,212 @@ fn no_personal_data_reaches_a_public_page() {
         "the handling officer sees the applicant"
     );
 }
+
+/// The demo plan's items by number: (plan item id, page path).
+fn demo_items(base: &str, agent: &ureq::Agent) -> std::collections::HashMap<String, (i64, String)> {
+    let m: serde_json::Value = agent
+        .get(&format!("{base}/api/v1/plans/1/matrix"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let id = i["id"].as_i64().unwrap();
+            (
+                i["number"].as_str().unwrap().to_string(),
+                (id, format!("/plans/1/items/{id}")),
+            )
+        })
+        .collect()
+}
+
+/// A page's body, whatever its status; the status with it.
+fn page(agent: &ureq::Agent, url: &str) -> (u16, String) {
+    match agent.get(url).call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+fn post_form(agent: &ureq::Agent, url: &str, form: &[(&str, &str)]) -> (u16, String) {
+    match agent.post(url).send_form(form) {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+fn post_json(agent: &ureq::Agent, url: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let r = match agent.post(url).send_json(body) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    let code = r.status();
+    let text = r.into_string().unwrap();
+    (
+        code,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Issue #11 A over HTTP: the demo's closed item 三(一)5 cannot be closed twice; its lead unit
+/// reopens it with a reason on the item page (the API does the same), a closing date before
+/// the last progress report or after today is refused in both languages, and the item closes
+/// again. The trail keeps every step.
+#[test]
+fn a_closed_item_is_reopened_with_a_reason_and_closed_again() {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_plan_reopen");
+    let server = Server::start(&t.url);
+    let base = server.base.clone();
+    let go = common::signed_in(&base, "bangongshi");
+    let items = demo_items(&base, &go);
+    let (id, href) = items["三(一)5"].clone();
+    let (_, item_page) = page(&go, &format!("{base}{href}"));
+    assert!(item_page.contains("2008-11-28"), "the demo closed it");
+    assert!(
+        item_page.contains("重新打开该事项") && !item_page.contains("办结该事项"),
+        "a closed item offers reopening to its lead unit, not closing"
+    );
+    let csrf = csrf_of(&item_page);
+    let (code, body) = post_form(
+        &go,
+        &format!("{base}{href}/close"),
+        &[
+            ("csrf", &csrf),
+            ("closed_on", "2008-12-01"),
+            ("summary", "再次办结"),
+        ],
+    );
+    assert_eq!(code, 422, "closing happens once: {body}");
+    assert!(body.contains("已办结"), "{body}");
+    // A participant may not reopen it.
+    let pb = common::signed_in(&base, "xinfang");
+    let (code, _) = post_json(
+        &pb,
+        &format!("{base}/api/v1/plan-items/{id}/reopen"),
+        ureq::json!({"reason": "信访局认为未完成"}),
+    );
+    assert_eq!(code, 403);
+    let (code, body) = post_form(
+        &go,
+        &format!("{base}{href}/reopen"),
+        &[("csrf", &csrf), ("reason", " ")],
+    );
+    assert_eq!(code, 422, "a reason is required: {body}");
+    let (code, _) = post_form(
+        &go,
+        &format!("{base}{href}/reopen"),
+        &[("csrf", &csrf), ("reason", "汇编尚未印发，提前办结")],
+    );
+    assert_eq!(code, 303);
+    let (_, item_page) = page(&go, &format!("{base}{href}"));
+    assert!(
+        item_page.contains("办结该事项") && !item_page.contains("2008-11-28"),
+        "reopened: the closing is cleared and the close form is back"
+    );
+    // A report, then a closing dated before it: refused, with the report's date in both languages.
+    let (code, _) = post_json(
+        &go,
+        &format!("{base}/api/v1/plan-items/{id}/reports"),
+        ureq::json!({"reported_on": "2008-12-10", "status": "done", "text": "汇编已印发"}),
+    );
+    assert_eq!(code, 201);
+    let (code, body) = post_form(
+        &go,
+        &format!("{base}{href}/close"),
+        &[
+            ("csrf", &csrf),
+            ("closed_on", "2008-12-01"),
+            ("summary", "已办结"),
+        ],
+    );
+    assert_eq!(code, 422);
+    assert!(
+        body.contains("早于该事项最后一次进展报告") && body.contains("2008-12-10"),
+        "{body}"
+    );
+    let (code, err) = post_json(
+        &go,
+        &format!("{base}/api/v1/plan-items/{id}/close"),
+        ureq::json!({"closed_on": "2008-12-01", "summary": "已办结"}),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        err["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("last progress report (2008-12-10)"),
+        "{err}"
+    );
+    assert!(
+        err["message_zh"].as_str().unwrap().contains("2008-12-10"),
+        "{err}"
+    );
+    let tomorrow = fazhi_store::clock::today().succ_opt().unwrap().to_string();
+    let (code, err) = post_json(
+        &go,
+        &format!("{base}/api/v1/plan-items/{id}/close"),
+        ureq::json!({"closed_on": tomorrow, "summary": "已办结"}),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        err["message_en"].as_str().unwrap().contains("after today"),
+        "{err}"
+    );
+    assert!(
+        err["message_zh"].as_str().unwrap().contains("晚于今天"),
+        "{err}"
+    );
+    let (code, _) = post_form(
+        &go,
+        &format!("{base}{href}/close"),
+        &[
+            ("csrf", &csrf),
+            ("closed_on", "2008-12-10"),
+            ("summary", "汇编已印发，办结"),
+        ],
+    );
+    assert_eq!(code, 303);
+    let (_, item_page) = page(&go, &format!("{base}{href}"));
+    assert!(item_page.contains("2008-12-10") && item_page.contains("汇编已印发，办结"));
+    // The API reopens too.
+    let (code, _) = post_json(
+        &go,
+        &format!("{base}/api/v1/plan-items/{id}/reopen"),
+        ureq::json!({"reason": "API 重新打开"}),
+    );
+    assert_eq!(code, 204);
+    // The auditor reads the whole history on the trail.
+    let auditor = common::signed_in(&base, "shenji");
+    let trail: serde_json::Value = auditor
+        .get(&format!(
+            "{base}/api/v1/audit?entity=plan_item&entity_id={id}"
+        ))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["plan.close", "plan.reopen", "plan.close", "plan.reopen"],
+        "{trail}"
+    );
+    let text = trail.to_string();
+    assert!(
+        text.contains("汇编尚未印发，提前办结") && text.contains("2008-11-28"),
+        "{text}"
+    );
+}
