@@ -1,8 +1,9 @@
 //! Plan tracking: a parsed plan notice becomes items with assigned units; each assigned unit
 //! files dated progress reports; the lead unit closes the item. Lateness is computed from the
-//! item's deadline on the official working-day calendar, never self-reported.
+//! item's deadline on the official working-day calendar, never self-reported. A unit's reports
+//! and their attachments are read by the units the item concerns (see [`ReportScope`]).
 
-use crate::access::{AdminHandle, UnitRead, UnitWrite};
+use crate::access::{AdminHandle, Principal, UnitRead, UnitSet, UnitWrite};
 use crate::audit::AuditEntry;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
@@ -846,16 +847,78 @@ pub async fn reopen_item(db: &Db, unit: &UnitWrite, item_id: i64, reason: &str) 
     Ok(())
 }
 
-/// An item's reports, oldest first. Visible to any signed-in person who may read the plan.
-pub async fn reports(db: &Db, item_id: i64) -> StoreResult<Vec<ReportRow>> {
+/// The units whose progress reports (and their attachments) on one item a person may read.
+///
+/// A report is its unit's working record, so it is scoped like the unit's other records: a
+/// person reads the reports of the units they may read ([`Principal::can_read_unit`]: an
+/// officer their own unit, a supervisor or an auditor every unit in their scope, an
+/// administrator every unit). On top of that an item shares its reports among its units:
+///
+/// - the **lead or co-lead** unit answers for the item (and closes it), so it reads the reports
+///   of **every unit assigned** to the item;
+/// - a **participating** unit reads **its own** reports and those of the **lead and co-lead**
+///   units, whose work it contributes to, but not those of the other participants;
+/// - a unit with **no part** in the item reads none of its reports.
+///
+/// A person counts as each unit they may read that is assigned to the item, so a supervisor
+/// scoped to a participating unit reads what that unit reads. The item itself (its text, units,
+/// each unit's latest status and the matrix) stays readable by every signed-in person; the
+/// reports' text and files do not. Pages, the API and exports all read reports through
+/// [`reports`], [`attachments_of_item`] and [`attachment`], which apply this.
+#[derive(Clone, Debug)]
+pub struct ReportScope {
+    units: UnitSet,
+}
+
+impl ReportScope {
+    /// Whether the reports of this unit are readable.
+    pub fn contains(&self, unit_id: i64) -> bool {
+        self.units.contains(unit_id)
+    }
+}
+
+/// The report scope of `who` on an item.
+pub async fn report_scope(db: &Db, who: &Principal, item_id: i64) -> StoreResult<ReportScope> {
+    if *who.readable_units() == UnitSet::All {
+        return Ok(ReportScope {
+            units: UnitSet::All,
+        });
+    }
+    let assigned: Vec<(i64, AssignmentRole)> =
+        sqlx::query("SELECT unit_id, role FROM plan_assignments WHERE item_id = $1")
+            .bind(item_id)
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get(0), AssignmentRole::parse(&r.get::<String, _>(1))))
+            .collect();
+    let mine = assigned.iter().filter(|(u, _)| who.can_read_unit(*u));
+    let answers = mine.clone().any(|(_, r)| r.answers_for_item());
+    let participates = mine.clone().next().is_some();
+    let units = assigned
+        .iter()
+        .filter(|(u, role)| {
+            who.can_read_unit(*u) || answers || (participates && role.answers_for_item())
+        })
+        .map(|(u, _)| *u)
+        .collect();
+    Ok(ReportScope {
+        units: UnitSet::Some(units),
+    })
+}
+
+/// An item's reports that `who` may read (see [`ReportScope`]), oldest first.
+pub async fn reports(db: &Db, who: &Principal, item_id: i64) -> StoreResult<Vec<ReportRow>> {
+    let scope = report_scope(db, who, item_id).await?;
     let rows = sqlx::query(
-        "SELECT r.id, u.key, u.name, r.reported_on, r.status, r.text, r.author FROM progress_reports r \
+        "SELECT r.id, u.key, u.name, r.reported_on, r.status, r.text, r.author, r.unit_id FROM progress_reports r \
          JOIN units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.reported_on, r.id",
     )
     .bind(item_id)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
+        .filter(|r| scope.contains(r.get(7)))
         .map(|r| {
             Ok(ReportRow {
                 id: r.get(0),
@@ -910,10 +973,27 @@ pub async fn matrix(db: &Db, plan_id: i64, today: NaiveDate) -> StoreResult<Matr
     })
 }
 
-/// The attachments of an item's reports (metadata only).
-pub async fn attachments_of_item(db: &Db, item_id: i64) -> StoreResult<Vec<AttachmentInfo>> {
+fn attachment_info(r: &sqlx::any::AnyRow) -> AttachmentInfo {
+    AttachmentInfo {
+        id: r.get(0),
+        report_id: r.get(1),
+        filename: r.get(2),
+        content_type: r.get(3),
+        size: r.get(4),
+        sha256: r.get(5),
+    }
+}
+
+/// The attachments of the item's reports that `who` may read (metadata only): an attachment
+/// follows its report (see [`ReportScope`]).
+pub async fn attachments_of_item(
+    db: &Db,
+    who: &Principal,
+    item_id: i64,
+) -> StoreResult<Vec<AttachmentInfo>> {
+    let scope = report_scope(db, who, item_id).await?;
     let rows = sqlx::query(
-        "SELECT a.id, a.report_id, a.filename, a.content_type, a.size, a.sha256 FROM report_attachments a \
+        "SELECT a.id, a.report_id, a.filename, a.content_type, a.size, a.sha256, r.unit_id FROM report_attachments a \
          JOIN progress_reports r ON r.id = a.report_id WHERE r.item_id = $1 ORDER BY a.id",
     )
     .bind(item_id)
@@ -921,33 +1001,30 @@ pub async fn attachments_of_item(db: &Db, item_id: i64) -> StoreResult<Vec<Attac
     .await?;
     Ok(rows
         .iter()
-        .map(|r| AttachmentInfo {
-            id: r.get(0),
-            report_id: r.get(1),
-            filename: r.get(2),
-            content_type: r.get(3),
-            size: r.get(4),
-            sha256: r.get(5),
-        })
+        .filter(|r| scope.contains(r.get(6)))
+        .map(attachment_info)
         .collect())
 }
 
-/// One attachment with its content.
-pub async fn attachment(db: &Db, id: i64) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
+/// One attachment with its content, for those who may read its report (else `Forbidden`).
+pub async fn attachment(
+    db: &Db,
+    who: &Principal,
+    id: i64,
+) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
     let r = sqlx::query(
-        "SELECT id, report_id, filename, content_type, size, sha256, content FROM report_attachments WHERE id = $1",
+        "SELECT a.id, a.report_id, a.filename, a.content_type, a.size, a.sha256, r.item_id, r.unit_id, a.content \
+         FROM report_attachments a JOIN progress_reports r ON r.id = a.report_id WHERE a.id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?
-    .ok_or(StoreError::NotFound { entity: "attachment", key: id.to_string() })?;
-    let info = AttachmentInfo {
-        id: r.get(0),
-        report_id: r.get(1),
-        filename: r.get(2),
-        content_type: r.get(3),
-        size: r.get(4),
-        sha256: r.get(5),
-    };
-    Ok((info, r.get(6)))
+    .ok_or(StoreError::NotFound {
+        entity: "attachment",
+        key: id.to_string(),
+    })?;
+    if !report_scope(db, who, r.get(6)).await?.contains(r.get(7)) {
+        return Err(StoreError::Forbidden);
+    }
+    Ok((attachment_info(&r), r.get(8)))
 }

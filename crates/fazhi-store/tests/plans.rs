@@ -117,9 +117,13 @@ async fn the_seed_plan_is_tracked_by_its_units() {
         )
         .await
         .unwrap();
-        let files = plans::attachments_of_item(&db, item_331.id).await.unwrap();
+        let files = plans::attachments_of_item(&db, &petition, item_331.id)
+            .await
+            .unwrap();
         assert_eq!(files.len(), 1, "{}", t.label);
-        let (info, bytes) = plans::attachment(&db, files[0].id).await.unwrap();
+        let (info, bytes) = plans::attachment(&db, &petition, files[0].id)
+            .await
+            .unwrap();
         assert_eq!(info.filename, "联席会议纪要.pdf");
         assert_eq!(
             bytes, scan.content,
@@ -200,7 +204,13 @@ async fn the_seed_plan_is_tracked_by_its_units() {
             .await
             .unwrap();
         assert!(mine.iter().any(|i| i.id == item_331.id));
-        assert_eq!(plans::reports(&db, item_331.id).await.unwrap().len(), 1);
+        assert_eq!(
+            plans::reports(&db, &petition, item_331.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         db.close().await;
         t.remove().await;
     }
@@ -400,6 +410,144 @@ async fn closing_happens_once_and_reopening_is_its_own_audited_action() {
             plans::close_item(&db, &go_unit, other.id, d("2008-11-29"), "乙"),
         );
         assert!(a.is_ok() != b.is_ok(), "{}: {a:?} {b:?}", t.label);
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+/// Issue #11 B: who reads a unit's progress reports and attachments. On 三(一)1 市政府办公室
+/// leads and 财政局, 统计局 participate; 信访局 has no part. The lead reads every assigned
+/// unit's reports, a participant its own and the lead's, an unassigned officer none; a
+/// supervisor, an auditor and an administrator read all. An attachment follows its report.
+#[tokio::test]
+async fn reports_and_attachments_are_read_by_the_units_the_item_concerns() {
+    for t in fresh_databases("plan_scope").await {
+        let db = t.open().await;
+        let items = seeded(&db).await;
+        let item = item_numbered(&items, "三(一)1");
+        let go = person(&db, "bgs", "general-office", Role::Officer).await;
+        let fin = person(&db, "cz", "finance-bureau", Role::Officer).await;
+        let stat = person(&db, "tj", "statistics-bureau", Role::Officer).await;
+        let pb = person(&db, "xf", "petition-bureau", Role::Officer).await;
+        let sup = person(&db, "fz", "legal-affairs-office", Role::Supervisor).await;
+        let aud = person(&db, "sj", "audit-bureau", Role::Auditor).await;
+        let admin = person(&db, "gl", "general-office", Role::Administrator).await;
+        let file = |name: &str| plans::NewAttachment {
+            filename: name.into(),
+            content_type: "text/plain".into(),
+            content: name.as_bytes().to_vec(),
+        };
+        for (who, unit, text) in [
+            (&go, "general-office", "办公室报告"),
+            (&fin, "finance-bureau", "财政局报告"),
+            (&stat, "statistics-bureau", "统计局报告"),
+        ] {
+            let handle = who.write_unit(&db, unit).await.unwrap();
+            plans::file_report_with(
+                &db,
+                &handle,
+                item.id,
+                &report("2008-07-15", text),
+                &[file(&format!("{unit}.txt"))],
+            )
+            .await
+            .unwrap();
+        }
+        let files = plans::attachments_of_item(&db, &sup, item.id)
+            .await
+            .unwrap();
+        let file_of = |unit: &str| {
+            files
+                .iter()
+                .find(|f| f.filename == format!("{unit}.txt"))
+                .unwrap()
+                .id
+        };
+        let units_seen = |rows: Vec<plans::ReportRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.unit_key).collect()
+        };
+        let all = vec!["general-office", "finance-bureau", "statistics-bureau"];
+        for (label, who, expected) in [
+            ("lead", &go, all.clone()),
+            (
+                "participant",
+                &fin,
+                vec!["general-office", "finance-bureau"],
+            ),
+            (
+                "participant",
+                &stat,
+                vec!["general-office", "statistics-bureau"],
+            ),
+            ("unassigned", &pb, vec![]),
+            ("supervisor", &sup, all.clone()),
+            ("auditor", &aud, all.clone()),
+            ("administrator", &admin, all.clone()),
+        ] {
+            let seen = units_seen(plans::reports(&db, who, item.id).await.unwrap());
+            assert_eq!(
+                seen, expected,
+                "{}: {label} {} reads",
+                t.label, who.username
+            );
+            let files: Vec<String> = plans::attachments_of_item(&db, who, item.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.filename)
+                .collect();
+            let expected_files: Vec<String> = expected.iter().map(|u| format!("{u}.txt")).collect();
+            assert_eq!(
+                files, expected_files,
+                "{}: {label} {}",
+                t.label, who.username
+            );
+            for unit in &all {
+                let got = plans::attachment(&db, who, file_of(unit)).await;
+                if expected.contains(unit) {
+                    let (info, bytes) = got.unwrap();
+                    assert_eq!(bytes, info.filename.as_bytes());
+                } else {
+                    assert!(
+                        matches!(got, Err(StoreError::Forbidden)),
+                        "{}: {label} {} downloads {unit}'s file",
+                        t.label,
+                        who.username
+                    );
+                }
+            }
+        }
+        // A supervisor whose scope is one participating unit reads what that unit reads (its
+        // own unit, 信访局, has no part and is outside its scope); an unknown file is not found.
+        let scoped = {
+            let p = fazhi_store::accounts::create_user(
+                &db,
+                &AdminHandle::command_line("test"),
+                fazhi_store::accounts::NewUser {
+                    username: "fz2".into(),
+                    display_name: "fz2".into(),
+                    password: "correct horse battery".into(),
+                    unit_key: "petition-bureau".into(),
+                    grants: vec![fazhi_store::RoleGrant {
+                        role: Role::Supervisor,
+                        scope: Some("finance-bureau".into()),
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+            fazhi_store::Principal::load(&db, p).await.unwrap()
+        };
+        assert_eq!(
+            units_seen(plans::reports(&db, &scoped, item.id).await.unwrap()),
+            vec!["general-office", "finance-bureau"],
+            "{}",
+            t.label
+        );
+        assert!(matches!(
+            plans::attachment(&db, &go, 999_999).await,
+            Err(StoreError::NotFound { .. })
+        ));
         db.close().await;
         t.remove().await;
     }

@@ -341,6 +341,8 @@ struct ItemPage {
     can_report: bool,
     can_close: bool,
     can_reopen: bool,
+    /// The reader sees only the reports their units may read (see `plans::ReportScope`).
+    reports_limited: bool,
     today: String,
 }
 
@@ -361,8 +363,8 @@ async fn item_page(
         }
         Ok((
             view,
-            plans::reports(&state.db, item).await?,
-            plans::attachments_of_item(&state.db, item).await?,
+            plans::reports(&state.db, &auth.principal, item).await?,
+            plans::attachments_of_item(&state.db, &auth.principal, item).await?,
         ))
     }
     .await;
@@ -380,6 +382,8 @@ async fn item_page(
                 can_report: writes_own && role.is_some(),
                 can_close: answers && item_view.closed_on.is_none(),
                 can_reopen: answers && item_view.closed_on.is_some(),
+                reports_limited: *auth.principal.readable_units()
+                    != fazhi_store::access::UnitSet::All,
                 item: item_view,
                 reports,
                 attachments,
@@ -488,9 +492,9 @@ async fn add_report(
     }
 }
 
-/// Download an attachment (signed-in people; plans and their reports are internal records).
-async fn download(State(state): State<AppState>, _auth: Auth, Path(id): Path<i64>) -> Response {
-    match plans::attachment(&state.db, id).await {
+/// Download an attachment: for those who may read its report (see `plans::ReportScope`).
+async fn download(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Response {
+    match plans::attachment(&state.db, &auth.principal, id).await {
         Ok((info, bytes)) => {
             // RFC 5987 encoding keeps Chinese file names intact and the header valid.
             let encoded: String = info

@@ -490,3 +490,176 @@ fn a_closed_item_is_reopened_with_a_reason_and_closed_again() {
         "{text}"
     );
 }
+
+/// Post the page's report form (multipart) as `agent`, with one attached file.
+fn post_report_form(
+    base: &str,
+    agent: &ureq::Agent,
+    href: &str,
+    text: &str,
+    file: (&str, &str),
+) -> u16 {
+    let (_, item_page) = page(agent, &format!("{base}{href}"));
+    let csrf = csrf_of(&item_page);
+    let body = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("reported_on", None, b"2008-07-20"),
+        ("status", None, b"in_progress"),
+        ("text", None, text.as_bytes()),
+        ("file", Some(file.0), file.1.as_bytes()),
+    ]);
+    match agent
+        .post(&format!("{base}{href}/reports"))
+        .set(
+            "content-type",
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .send_bytes(&body)
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The link of the attachment named `filename` on an item page.
+fn attachment_link(item_page: &str, filename: &str) -> String {
+    let at = item_page
+        .find(filename)
+        .unwrap_or_else(|| panic!("{filename} is on the page"));
+    let start = item_page[..at].rfind("/attachments/").unwrap();
+    item_page[start..start + item_page[start..].find('"').unwrap()].to_string()
+}
+
+/// Issue #11 B: a unit's progress reports and their attachments are read by the units the item
+/// concerns, not by any signed-in account. On 三(一)1 (市政府办公室 leads; 财政局, 统计局 and
+/// 法制办 participate; 信访局 has no part) and 三(三)1 (信访局 leads; 市政府办公室 and 财政局
+/// participate): the lead reads every assigned unit's reports, a participant its own and the
+/// lead's, an unassigned officer none; the supervisor, the auditor and the administrator read all.
+#[test]
+fn reports_and_attachments_are_read_only_by_those_the_item_concerns() {
+    let t = fazhi_store::testing::fresh_sqlite("e2e_report_scope");
+    let server = Server::start(&t.url);
+    let base = server.base.clone();
+    let go = common::signed_in(&base, "bangongshi");
+    let pb = common::signed_in(&base, "xinfang");
+    let sup = common::signed_in(&base, "fazhiban");
+    let aud = common::signed_in(&base, "shenji");
+    let admin = common::signed_in(&base, "admin");
+    let items = demo_items(&base, &go);
+    let (id_311, href_311) = items["三(一)1"].clone();
+    let (id_331, href_331) = items["三(三)1"].clone();
+
+    // 三(一)1: the lead's report with a file, a participant's with a file (法制办, the
+    // supervisor's own unit, through the page), two participants' through the API.
+    assert_eq!(
+        post_report_form(
+            &base,
+            &go,
+            &href_311,
+            "办公室：决策规则已起草",
+            ("决策规则草案.txt", "草案内容")
+        ),
+        303
+    );
+    assert_eq!(
+        post_report_form(
+            &base,
+            &sup,
+            &href_311,
+            "法制办：合法性审查意见",
+            ("法制办意见.txt", "意见内容")
+        ),
+        303
+    );
+    for (unit, text) in [
+        ("finance-bureau", "财政局：经费保障到位"),
+        ("statistics-bureau", "统计局：指标体系已拟定"),
+    ] {
+        let (code, body) = post_json(
+            &sup,
+            &format!("{base}/api/v1/plan-items/{id_311}/reports"),
+            ureq::json!({"unit": unit, "reported_on": "2008-07-21", "status": "in_progress", "text": text}),
+        );
+        assert_eq!(code, 201, "{body}");
+    }
+    let all_311 = [
+        "办公室：决策规则已起草",
+        "法制办：合法性审查意见",
+        "财政局：经费保障到位",
+        "统计局：指标体系已拟定",
+    ];
+    let (_, lead_page) = page(&go, &format!("{base}{href_311}"));
+    for text in all_311 {
+        assert!(lead_page.contains(text), "the lead unit reads {text}");
+    }
+    let lead_file = attachment_link(&lead_page, "决策规则草案.txt");
+    let participant_file = attachment_link(&lead_page, "法制办意见.txt");
+    assert_eq!(
+        page(&go, &format!("{base}{participant_file}")),
+        (200, "意见内容".to_string())
+    );
+
+    // 信访局 has no part in 三(一)1: it reads the item, not the reports nor their files.
+    let (code, outsider_page) = page(&pb, &format!("{base}{href_311}"));
+    assert_eq!(code, 200, "the item itself stays readable");
+    for text in all_311 {
+        assert!(!outsider_page.contains(text), "信访局 must not read {text}");
+    }
+    assert!(!outsider_page.contains("/attachments/"));
+    assert!(
+        outsider_page.contains("仅显示本单位可查阅的进展报告"),
+        "the page says why"
+    );
+    for link in [&lead_file, &participant_file] {
+        assert_eq!(page(&pb, &format!("{base}{link}")).0, 403, "{link}");
+    }
+    // Supervisor, auditor and administrator read everything.
+    for (who, agent) in [("fazhiban", &sup), ("shenji", &aud), ("admin", &admin)] {
+        let (_, p) = page(agent, &format!("{base}{href_311}"));
+        for text in all_311 {
+            assert!(p.contains(text), "{who} reads {text}");
+        }
+        assert_eq!(
+            page(agent, &format!("{base}{lead_file}")),
+            (200, "草案内容".to_string()),
+            "{who}"
+        );
+    }
+
+    // 三(三)1: 信访局 leads (its demo report), 市政府办公室 and 财政局 participate.
+    let (code, body) = post_json(
+        &go,
+        &format!("{base}/api/v1/plan-items/{id_331}/reports"),
+        ureq::json!({"reported_on": "2008-07-22", "status": "in_progress", "text": "办公室：信访信息已公开"}),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = post_json(
+        &sup,
+        &format!("{base}/api/v1/plan-items/{id_331}/reports"),
+        ureq::json!({"unit": "finance-bureau", "reported_on": "2008-07-22", "status": "in_progress", "text": "财政局：信访经费已保障"}),
+    );
+    assert_eq!(code, 201, "{body}");
+    let lead_report = "建立信访、行政复议、行政诉讼衔接联席会议制度";
+    let (_, participant_page) = page(&go, &format!("{base}{href_331}"));
+    assert!(
+        participant_page.contains(lead_report),
+        "a participant reads the lead's report"
+    );
+    assert!(
+        participant_page.contains("办公室：信访信息已公开"),
+        "and its own"
+    );
+    assert!(
+        !participant_page.contains("财政局：信访经费已保障"),
+        "but not another participant's"
+    );
+    let (_, lead_page) = page(&pb, &format!("{base}{href_331}"));
+    for text in [
+        lead_report,
+        "办公室：信访信息已公开",
+        "财政局：信访经费已保障",
+    ] {
+        assert!(lead_page.contains(text), "the lead unit reads {text}");
+    }
+}
