@@ -95,8 +95,12 @@ fn petition_with_extension_review_re_review_and_hearing() {
     assert!(allowed_actions(set, &c, &officer()).is_empty());
 }
 
+/// A matter for reconsideration is not handled as a petition: the petitioner is told to apply
+/// there (2005 Art 21 / 2022 Art 31). The referral records the channel and the day they were
+/// told, which answers the acceptance period, and opens nothing: the reconsideration body opens
+/// its own case when the application arrives, naming the petition.
 #[test]
-fn petition_referred_to_reconsideration_opens_the_linked_case() {
+fn a_petition_referral_tells_the_petitioner_and_opens_no_case() {
     let set = ProcedureSet::bundled();
     let c = open(
         set,
@@ -111,42 +115,57 @@ fn petition_referred_to_reconsideration_opens_the_linked_case() {
         ]),
     )
     .unwrap();
-    let a = try_act(
+    let without_date = try_act(
         set,
         &c,
         "refer",
         "2024-05-08",
         &[("referred_to", "reconsideration")],
-    )
-    .unwrap();
-    assert_eq!(a.case.step, "referred");
-    assert_eq!(a.effects.len(), 1);
-    let Effect::OpenLinked {
-        procedure,
-        start_date,
-        fields,
-        link,
-    } = &a.effects[0];
-    assert_eq!(
-        (procedure.as_str(), *start_date, link.as_str()),
-        ("reconsideration", d("2024-05-08"), "referred_from_petition")
     );
-    assert_eq!(fields["applicant_name"], "刘");
-    // The storage layer opens it; the linked case's opening needs the respondent.
-    let mut fields = fields.clone();
-    fields.insert("respondent".into(), "市市场监管局".into());
-    let r = open(set, procedure, *start_date, &officer(), fields).unwrap();
-    assert_eq!(r.version, "2024");
-    // A referral elsewhere opens nothing.
-    let a = try_act(
+    assert!(without_date.is_err(), "the notice date is required");
+    for channel in ["reconsideration", "litigation", "other_statutory"] {
+        let a = try_act(
+            set,
+            &c,
+            "refer",
+            "2024-05-08",
+            &[("referred_to", channel), ("notified_on", "2024-05-07")],
+        )
+        .unwrap();
+        assert_eq!(a.case.step, "referred");
+        assert!(a.case.closed);
+        assert!(a.effects.is_empty(), "{channel}: the bureau opens no case");
+        assert_eq!(
+            due(set, &a.case, "acceptance", "2024-06-30").status,
+            "closed_on_time",
+            "{channel}: told within the acceptance period"
+        );
+    }
+    // The application names the petition's case number.
+    let r = open(
         set,
-        &c,
-        "refer",
-        "2024-05-08",
-        &[("referred_to", "other_statutory")],
+        "reconsideration",
+        d("2024-05-20"),
+        &officer(),
+        f(&[
+            ("applicant_name", "刘"),
+            ("respondent", "市市场监管局"),
+            ("referred_from_petition", "12"),
+        ]),
     )
     .unwrap();
-    assert!(a.effects.is_empty());
+    assert_eq!(r.fields["referred_from_petition"], "12");
+    assert!(open(
+        set,
+        "reconsideration",
+        d("2024-05-20"),
+        &officer(),
+        f(&[
+            ("applicant_name", "刘"),
+            ("referred_from_petition", "第12号")
+        ]),
+    )
+    .is_err());
 }
 
 #[test]

@@ -31,6 +31,7 @@ pub mod feeds;
 pub mod penalties;
 pub mod plans;
 pub mod profile;
+pub mod referrals;
 mod sql;
 mod sqlite_writer;
 #[doc(hidden)]

@@ -192,49 +192,236 @@ async fn a_disclosure_request_runs_by_the_law_of_its_date() {
     }
 }
 
+/// Issue #11 C: a petition that belongs to reconsideration is answered by telling the
+/// petitioner to apply there (信访条例 2005 Art 21, 信访工作条例 2022 Art 31): the referral
+/// records the channel and the notice date and opens no case in the petition bureau, so nothing
+/// runs late there. The reconsideration body opens its case when the application arrives, naming
+/// the petition in `referred_from_petition`, which must be a petition referred to
+/// reconsideration; both cases show the link.
 #[tokio::test]
-async fn a_petition_referred_to_reconsideration_opens_the_linked_case() {
-    for t in fresh_databases("case_link").await {
+async fn a_petition_referral_tells_the_petitioner_and_the_reconsideration_body_links_back() {
+    use fazhi_store::referrals;
+    for t in fresh_databases("case_referral").await {
         let db = t.open().await;
-        let (_, pb, _, _) = setup(&db).await;
+        let (go, pb, _, _) = setup(&db).await;
+        let lao = person(&db, "lao", "legal-affairs-office", Role::Officer).await;
         let unit = pb.write_unit(&db, "petition-bureau").await.unwrap();
-        let f = fields(&[
-            ("channel", "letter"),
-            ("petitioner_name", "王五"),
-            ("matter", "对拆迁补偿决定不服"),
-        ]);
-        let id = cases::open_case(&db, &unit, &pb, "petition", d("2024-03-04"), f)
-            .await
-            .unwrap();
+        let petition = |name: &str| {
+            fields(&[
+                ("channel", "letter"),
+                ("petitioner_name", name),
+                ("matter", "对拆迁补偿决定不服"),
+            ])
+        };
+        let id = cases::open_case(
+            &db,
+            &unit,
+            &pb,
+            "petition",
+            d("2024-03-04"),
+            petition("王五"),
+        )
+        .await
+        .unwrap();
         let out = cases::act(
             &db,
             &pb,
             id,
             "refer",
             d("2024-03-08"),
-            fields(&[("referred_to", "reconsideration")]),
+            fields(&[
+                ("referred_to", "reconsideration"),
+                ("notified_on", "2024-03-07"),
+                ("referral_notice", "巴信告〔2024〕1号"),
+            ]),
             None,
         )
         .await
         .unwrap();
-        assert_eq!(out.linked.len(), 1, "{}", t.label);
-        let linked = cases::view(&db, &pb, out.linked[0], d("2024-03-08"))
-            .await
-            .unwrap();
-        assert_eq!(linked.summary.procedure, "reconsideration");
-        assert_eq!(linked.links[0].case_id, id);
-        assert_eq!(
-            linked
-                .personal
-                .unwrap()
-                .get("applicant_name")
-                .map(String::as_str),
-            Some("王五"),
-            "{}: the petitioner carries over",
+        assert!(
+            out.linked.is_empty(),
+            "{}: the bureau opens no case",
             t.label
         );
-        let from = cases::view(&db, &pb, id, d("2024-03-08")).await.unwrap();
-        assert_eq!(from.links[0].direction, "to");
+        assert_eq!(out.step, "referred");
+        let mine = cases::list(&db, &pb, &CaseFilter::default(), d("2024-06-03"))
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![id],
+            "{}: the petition bureau holds the petition only",
+            t.label
+        );
+        let referred = cases::view(&db, &pb, id, d("2024-06-03")).await.unwrap();
+        assert!(referred.summary.closed_on.is_some(), "{}", t.label);
+        let acceptance = referred
+            .deadlines
+            .iter()
+            .find(|d| d.key == "acceptance")
+            .unwrap();
+        assert_eq!(
+            acceptance.status, "closed_on_time",
+            "{}: told within 15 days",
+            t.label
+        );
+        assert_eq!(
+            referred.state.fields.get("notified_on").map(String::as_str),
+            Some("2024-03-07")
+        );
+        let swept = cases::sweep(&db, d("2024-06-03"), "t1", "test")
+            .await
+            .unwrap();
+        assert_eq!(
+            (swept.warnings, swept.alarms),
+            (0, 0),
+            "{}: no false alarm",
+            t.label
+        );
+
+        // The application arrives at the legal affairs office, which opens the case.
+        let lao_unit = lao.write_unit(&db, "legal-affairs-office").await.unwrap();
+        let application = |from: &str| {
+            fields(&[
+                ("received_on", "2024-03-20"),
+                ("applicant_name", "王五"),
+                ("respondent", "市住建局"),
+                ("matter", "撤销拆迁补偿决定"),
+                ("referred_from_petition", from),
+            ])
+        };
+        let rec = referrals::open_case(
+            &db,
+            &lao_unit,
+            &lao,
+            "reconsideration",
+            d("2024-03-20"),
+            application(&id.to_string()),
+        )
+        .await
+        .unwrap();
+        let opened = cases::view(&db, &lao, rec, d("2024-03-20")).await.unwrap();
+        assert_eq!(opened.summary.unit_key, "legal-affairs-office");
+        let link = |v: &cases::CaseView| {
+            v.links
+                .iter()
+                .map(|l| (l.case_id, l.link.clone(), l.direction))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            link(&opened),
+            vec![(id, "referred_from_petition".to_string(), "from")],
+            "{}",
+            t.label
+        );
+        let back = cases::view(&db, &pb, id, d("2024-03-20")).await.unwrap();
+        assert_eq!(
+            link(&back),
+            vec![(rec, "referred_from_petition".to_string(), "to")],
+            "{}",
+            t.label
+        );
+        let trail = audit::list(
+            &db,
+            &AuditQuery {
+                entity: Some("case".into()),
+                entity_id: Some(rec.to_string()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            trail.iter().any(|e| e.action == "case.link"
+                && e.after_json
+                    .as_deref()
+                    .is_some_and(|a| a.contains("referred_from_petition"))),
+            "{}: the link is on the trail",
+            t.label
+        );
+
+        // What `referred_from_petition` may name: a petition referred to reconsideration.
+        let registered = cases::open_case(
+            &db,
+            &unit,
+            &pb,
+            "petition",
+            d("2024-03-05"),
+            petition("赵六"),
+        )
+        .await
+        .unwrap();
+        let to_court = cases::open_case(
+            &db,
+            &unit,
+            &pb,
+            "petition",
+            d("2024-03-05"),
+            petition("钱七"),
+        )
+        .await
+        .unwrap();
+        cases::act(
+            &db,
+            &pb,
+            to_court,
+            "refer",
+            d("2024-03-06"),
+            fields(&[("referred_to", "litigation"), ("notified_on", "2024-03-06")]),
+            None,
+        )
+        .await
+        .unwrap();
+        let go_unit = go.write_unit(&db, "general-office").await.unwrap();
+        let disclosure_id = cases::open_case(
+            &db,
+            &go_unit,
+            &go,
+            "disclosure_request",
+            d("2024-03-05"),
+            disclosure("孙八"),
+        )
+        .await
+        .unwrap();
+        for (value, zh, en) in [
+            ("999999".to_string(), "不存在", "no case"),
+            ("abc".to_string(), "案件编号", "case number"),
+            (disclosure_id.to_string(), "不是信访事项", "not a petition"),
+            (registered.to_string(), "尚未告知", "has not been referred"),
+            (to_court.to_string(), "行政诉讼", "litigation"),
+        ] {
+            let e = referrals::open_case(
+                &db,
+                &lao_unit,
+                &lao,
+                "reconsideration",
+                d("2024-03-20"),
+                application(&value),
+            )
+            .await
+            .expect_err(&value);
+            let StoreError::Invalid {
+                field,
+                reason_zh,
+                reason_en,
+            } = e
+            else {
+                panic!("{}: {value}: {e:?}", t.label);
+            };
+            assert_eq!(field, "referred_from_petition");
+            assert!(
+                reason_zh.contains(zh) && reason_en.contains(en),
+                "{}: {value}: {reason_zh} / {reason_en}",
+                t.label
+            );
+        }
+        // Refused openings open nothing.
+        let all = cases::list(&db, &lao, &CaseFilter::default(), d("2024-03-20"))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1, "{}", t.label);
+        assert!(audit::verify(&db).await.unwrap().is_intact());
         db.close().await;
         t.remove().await;
     }

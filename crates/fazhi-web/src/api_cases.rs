@@ -107,7 +107,9 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Open a case for a unit the caller may act for.
+/// Open a case for a unit the caller may act for. A reconsideration case may name the petition
+/// it was referred from (`referred_from_petition`: a petition whose petitioner was told to apply
+/// for reconsideration); the two cases are then linked.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = OpenCaseIn,
     responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn open_case(
@@ -117,7 +119,7 @@ async fn open_case(
 ) -> ApiResult<impl IntoResponse> {
     let key = body.unit.unwrap_or_else(|| auth.principal.unit_key.clone());
     let unit = auth.principal.write_unit(&state.db, &key).await?;
-    let id = cases::open_case(
+    let id = fazhi_store::referrals::open_case(
         &state.db,
         &unit,
         &auth.principal,

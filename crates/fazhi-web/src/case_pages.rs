@@ -228,7 +228,8 @@ async fn open_submit(
             .unwrap_or_else(|| auth.principal.unit_key.clone());
         let procedure = form.get("procedure").cloned().unwrap_or_default();
         let unit = auth.principal.write_unit(&state.db, &unit_key).await?;
-        cases::open_case(
+        // Through referrals: a case that names the petition it was referred from is linked.
+        fazhi_store::referrals::open_case(
             &state.db,
             &unit,
             &auth.principal,

@@ -230,7 +230,9 @@ async fn load_demo_cases(db: &Db) -> StoreResult<()> {
     )
     .await?;
     act(db, &pb, p, "accept", date("2026-10-20"), fields(&[]), None).await?;
-    // A petition that belongs to reconsideration: referred, which opens the linked case.
+    // A petition that belongs to reconsideration: the petitioner is told to apply for it, which
+    // ends the petition and opens nothing in the petition bureau (信访条例 2005 Art 21, 信访工作
+    // 条例 2022 Art 31).
     let q = open_case(
         db,
         &pb_unit,
@@ -250,10 +252,49 @@ async fn load_demo_cases(db: &Db) -> StoreResult<()> {
         q,
         "refer",
         date("2026-11-06"),
-        fields(&[("referred_to", "reconsideration")]),
+        fields(&[
+            ("referred_to", "reconsideration"),
+            ("notified_on", "2026-11-06"),
+            ("referral_notice", "巴信告〔2026〕12号"),
+        ]),
         None,
     )
     .await?;
+    // The company applies; the legal affairs office, the reconsideration body, opens the case
+    // and names the petition, which links the two. It is accepted, the copy goes to the
+    // respondent and the reply is in: only the decision runs, due in January 2027.
+    let lao = demo_principal(db, "fazhiban").await?;
+    let lao_unit = lao.write_unit(db, "legal-affairs-office").await?;
+    let r = fazhi_store::referrals::open_case(
+        db,
+        &lao_unit,
+        &lao,
+        "reconsideration",
+        date("2026-11-16"),
+        fields(&[
+            ("received_on", "2026-11-16"),
+            ("applicant_name", "巴中市恒达建材有限公司"),
+            ("respondent", "市市场监督管理局"),
+            ("matter", "请求撤销罚款决定"),
+            ("referred_from_petition", &q.to_string()),
+        ]),
+    )
+    .await?;
+    for (action, on, extra) in [
+        ("accept", "2026-11-18", &[][..]),
+        (
+            "send_copy",
+            "2026-11-19",
+            &[("served_on", "2026-11-19")][..],
+        ),
+        (
+            "respondent_reply",
+            "2026-11-26",
+            &[("reply_summary", "罚款决定事实清楚、依据充分")][..],
+        ),
+    ] {
+        act(db, &lao, r, action, date(on), fields(extra), None).await?;
+    }
     Ok(())
 }
 
