@@ -16,7 +16,7 @@
 //! (cases.rs) know nothing of fields that name another case. Should the second write fail, the
 //! case stands with the field recorded and without the link, and the error is returned.
 
-use crate::access::{Principal, UnitWrite};
+use crate::access::{Principal, UnitSet, UnitWrite};
 use crate::audit::AuditEntry;
 use crate::db::{write_tx, Db};
 use crate::error::{StoreError, StoreResult};
@@ -42,10 +42,18 @@ fn invalid(zh: String, en: String) -> StoreError {
 }
 
 /// The petition a case of `procedure` may name in `referred_from_petition`: an existing
-/// petition whose petitioner was told to use this procedure's channel. Readable or not by the
-/// person opening the case (the legal affairs office cannot read the petition bureau's cases):
-/// the answer says only whether the number is such a petition.
-pub async fn check_referred_from(db: &Db, procedure: &str, value: &str) -> StoreResult<i64> {
+/// petition whose petitioner was told to use this procedure's channel.
+///
+/// The person opening the case need not be able to read the petition (an officer of the legal
+/// affairs office cannot read the petition bureau's cases). To them a refusal says only that the
+/// number is not such a petition, so that opening a case is no way to learn what another unit's
+/// case numbers hold; those who may read the petition are told what is wrong with it.
+pub async fn check_referred_from(
+    db: &Db,
+    who: &Principal,
+    procedure: &str,
+    value: &str,
+) -> StoreResult<i64> {
     let Some(&(_, channel, channel_zh, channel_en)) =
         CHANNELS.iter().find(|(p, ..)| *p == procedure)
     else {
@@ -61,44 +69,59 @@ pub async fn check_referred_from(db: &Db, procedure: &str, value: &str) -> Store
             format!("give the petition's case number (a whole number): {value}"),
         )
     })?;
-    let row = sqlx::query("SELECT procedure, step, state FROM cases WHERE id = $1")
+    let not_such = || {
+        invalid(
+            format!("#{id} 不是已告知信访人申请{channel_zh}的信访事项"),
+            format!("#{id} is not a petition whose petitioner was told to apply for {channel_en}"),
+        )
+    };
+    let row = sqlx::query("SELECT procedure, step, state, unit_id FROM cases WHERE id = $1")
         .bind(id)
         .fetch_optional(db.pool())
-        .await?
-        .ok_or_else(|| {
+        .await?;
+    let Some(row) = row else {
+        return Err(if *who.readable_units() == UnitSet::All {
             invalid(
                 format!("案件 #{id} 不存在"),
                 format!("there is no case #{id}"),
             )
-        })?;
-    let (kind, step, state): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-    if kind != "petition" {
-        return Err(invalid(
-            format!("案件 #{id} 不是信访事项"),
-            format!("case #{id} is not a petition"),
-        ));
-    }
-    if step != "referred" {
-        return Err(invalid(
-            format!("信访事项 #{id} 尚未告知信访人通过法定途径解决"),
-            format!("petition #{id} has not been referred: its petitioner was not told to use a statutory channel"),
-        ));
-    }
+        } else {
+            not_such()
+        });
+    };
+    let (kind, step, state, unit_id): (String, String, String, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
     let told: Option<String> = serde_json::from_str::<serde_json::Value>(&state)
         .ok()
         .and_then(|s| s["fields"]["referred_to"].as_str().map(str::to_string));
-    if told.as_deref() != Some(channel) {
+    let wrong = if kind != "petition" {
+        Some((
+            format!("案件 #{id} 不是信访事项"),
+            format!("case #{id} is not a petition"),
+        ))
+    } else if step != "referred" {
+        Some((
+            format!("信访事项 #{id} 尚未告知信访人通过法定途径解决"),
+            format!("petition #{id} has not been referred: its petitioner was not told to use a statutory channel"),
+        ))
+    } else if told.as_deref() != Some(channel) {
         let (zh, en) = match told.as_deref() {
             Some("litigation") => ("行政诉讼", "litigation"),
             Some("other_statutory") => ("其他法定途径", "another statutory channel"),
             _ => ("其他途径", "another channel"),
         };
-        return Err(invalid(
+        Some((
             format!("信访事项 #{id} 告知信访人通过{zh}解决,而非{channel_zh}"),
             format!("petition #{id} told the petitioner to use {en}, not {channel_en}"),
-        ));
+        ))
+    } else {
+        None
+    };
+    match wrong {
+        None => Ok(id),
+        Some((zh, en)) if who.can_read_unit(unit_id) => Err(invalid(zh, en)),
+        Some(_) => Err(not_such()),
     }
-    Ok(id)
 }
 
 /// Open a case of `procedure` for `unit` (as [`crate::cases::open_case`]); when the fields name
@@ -112,7 +135,7 @@ pub async fn open_case(
     fields: BTreeMap<String, String>,
 ) -> StoreResult<i64> {
     let petition = match fields.get(REFERRED_FROM_PETITION) {
-        Some(v) if !v.trim().is_empty() => Some(check_referred_from(db, procedure, v).await?),
+        Some(v) if !v.trim().is_empty() => Some(check_referred_from(db, who, procedure, v).await?),
         _ => None,
     };
     let id = crate::cases::open_case(db, unit, who, procedure, on, fields).await?;

@@ -203,7 +203,7 @@ async fn a_petition_referral_tells_the_petitioner_and_the_reconsideration_body_l
     use fazhi_store::referrals;
     for t in fresh_databases("case_referral").await {
         let db = t.open().await;
-        let (go, pb, _, _) = setup(&db).await;
+        let (go, pb, sup, _) = setup(&db).await;
         let lao = person(&db, "lao", "legal-affairs-office", Role::Officer).await;
         let unit = pb.write_unit(&db, "petition-bureau").await.unwrap();
         let petition = |name: &str| {
@@ -341,7 +341,9 @@ async fn a_petition_referral_tells_the_petitioner_and_the_reconsideration_body_l
             t.label
         );
 
-        // What `referred_from_petition` may name: a petition referred to reconsideration.
+        // What `referred_from_petition` may name: a petition referred to reconsideration. The
+        // supervisor, who reads every unit, is told what is wrong; the officer, who cannot read
+        // the petition bureau's cases, only that the number is not such a petition.
         let registered = cases::open_case(
             &db,
             &unit,
@@ -384,35 +386,53 @@ async fn a_petition_referral_tells_the_petitioner_and_the_reconsideration_body_l
         )
         .await
         .unwrap();
-        for (value, zh, en) in [
-            ("999999".to_string(), "不存在", "no case"),
-            ("abc".to_string(), "案件编号", "case number"),
-            (disclosure_id.to_string(), "不是信访事项", "not a petition"),
-            (registered.to_string(), "尚未告知", "has not been referred"),
-            (to_court.to_string(), "行政诉讼", "litigation"),
+        let not_such = (
+            "不是已告知信访人申请行政复议的信访事项",
+            "is not a petition whose petitioner was told to apply for reconsideration",
+        );
+        for (who, value, (zh, en)) in [
+            (&sup, "999999".to_string(), ("不存在", "no case")),
+            (&sup, "abc".to_string(), ("案件编号", "case number")),
+            (
+                &sup,
+                disclosure_id.to_string(),
+                ("不是信访事项", "not a petition"),
+            ),
+            (
+                &sup,
+                registered.to_string(),
+                ("尚未告知", "has not been referred"),
+            ),
+            (&sup, to_court.to_string(), ("行政诉讼", "litigation")),
+            (&lao, "abc".to_string(), ("案件编号", "case number")),
+            (&lao, "999999".to_string(), not_such),
+            (&lao, disclosure_id.to_string(), not_such),
+            (&lao, registered.to_string(), not_such),
+            (&lao, to_court.to_string(), not_such),
         ] {
             let e = referrals::open_case(
                 &db,
-                &lao_unit,
-                &lao,
+                &who.write_unit(&db, "legal-affairs-office").await.unwrap(),
+                who,
                 "reconsideration",
                 d("2024-03-20"),
                 application(&value),
             )
             .await
             .expect_err(&value);
+            let who = &who.username;
             let StoreError::Invalid {
                 field,
                 reason_zh,
                 reason_en,
             } = e
             else {
-                panic!("{}: {value}: {e:?}", t.label);
+                panic!("{}: {who} {value}: {e:?}", t.label);
             };
             assert_eq!(field, "referred_from_petition");
             assert!(
                 reason_zh.contains(zh) && reason_en.contains(en),
-                "{}: {value}: {reason_zh} / {reason_en}",
+                "{}: {who} {value}: {reason_zh} / {reason_en}",
                 t.label
             );
         }
