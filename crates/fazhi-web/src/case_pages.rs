@@ -269,6 +269,10 @@ impl CasePage {
     fn field_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.field_names.get(id).map(String::as_str).unwrap_or(id)
     }
+    /// What a link between two cases means, in the page's language (`link.NAME` in the locales).
+    fn link_name(&self, id: &str) -> &'static str {
+        self.t.t(&format!("link.{id}"))
+    }
     /// The current personal values (history copies are keyed `seq:field` and not shown again).
     fn personal_now(&self) -> Vec<(&String, &String)> {
         self.v
