@@ -495,6 +495,26 @@ pub async fn open_case(
     on: NaiveDate,
     fields: BTreeMap<String, String>,
 ) -> StoreResult<i64> {
+    open_case_linked(db, unit, who, procedure, on, fields, None).await
+}
+
+/// A link an opening writes with the case, in the same transaction: the case it comes from,
+/// the link's name, and what the trail says of it.
+pub(crate) struct OpeningLink {
+    pub from_case: i64,
+    pub name: &'static str,
+}
+
+/// [`open_case`], linking the new case from another in the same write transaction.
+pub(crate) async fn open_case_linked(
+    db: &Db,
+    unit: &UnitWrite,
+    who: &Principal,
+    procedure: &str,
+    on: NaiveDate,
+    fields: BTreeMap<String, String>,
+    link: Option<OpeningLink>,
+) -> StoreResult<i64> {
     crate::clock::check_recorded_date("on", "起算日期", "The case's date", on)?;
     let set = db.procedures().await?;
     let actor = actor_for(who, unit.unit_id());
@@ -509,7 +529,13 @@ pub async fn open_case(
             "step": state.step, "fields": public_fields(&state),
         }));
     let unit_id = unit.unit_id();
-    write_tx!(db, |c| open_in(c, unit_id, rows, entry))
+    let link = link.map(|l| {
+        let entry = AuditEntry::new(unit.actor(), "case.link", "case", "")
+            .unit(unit.unit_key())
+            .after(serde_json::json!({ "from_case": l.from_case, "link": l.name }));
+        (l, entry)
+    });
+    write_tx!(db, |c| open_in(c, unit_id, rows, entry, link))
 }
 
 async fn open_in<C: Conn>(
@@ -517,10 +543,20 @@ async fn open_in<C: Conn>(
     unit_id: i64,
     rows: CaseRows,
     mut entry: AuditEntry,
+    link: Option<(OpeningLink, AuditEntry)>,
 ) -> StoreResult<i64> {
     let id = save(c, None, unit_id, rows).await?;
     entry.entity_id = id.to_string();
     c.audit(entry).await?;
+    if let Some((l, mut entry)) = link {
+        c.execute(
+            "INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)",
+            args![l.from_case, id, l.name],
+        )
+        .await?;
+        entry.entity_id = id.to_string();
+        c.audit(entry).await?;
+    }
     Ok(id)
 }
 

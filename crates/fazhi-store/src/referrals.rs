@@ -11,16 +11,12 @@
 //! checks that the field names a petition referred to reconsideration and links the two cases
 //! (`case_links`, shown on both case pages).
 //!
-//! The case is opened by [`crate::cases::open_case`] and the link written right after, in a
-//! second transaction with its own audit entry (`case.link`): the case engine and its storage
-//! (cases.rs) know nothing of fields that name another case. Should the second write fail, the
-//! case stands with the field recorded and without the link, and the error is returned.
+//! The case and its link are written in one transaction, the link with its own audit entry
+//! (`case.link`): a case never stands without the link its field names.
 
 use crate::access::{Principal, UnitSet, UnitWrite};
-use crate::audit::AuditEntry;
-use crate::db::{write_tx, Db};
+use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
-use crate::sql::{args, Conn};
 use chrono::NaiveDate;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -138,24 +134,9 @@ pub async fn open_case(
         Some(v) if !v.trim().is_empty() => Some(check_referred_from(db, who, procedure, v).await?),
         _ => None,
     };
-    let id = crate::cases::open_case(db, unit, who, procedure, on, fields).await?;
-    if let Some(petition) = petition {
-        let entry = AuditEntry::new(unit.actor(), "case.link", "case", id)
-            .unit(unit.unit_key())
-            .after(serde_json::json!({
-                "from_case": petition, "to_case": id, "link": REFERRED_FROM_PETITION,
-            }));
-        write_tx!(db, |c| link_in(c, petition, id, entry))?;
-    }
-    Ok(id)
-}
-
-async fn link_in<C: Conn>(c: &mut C, from: i64, to: i64, entry: AuditEntry) -> StoreResult<()> {
-    c.execute(
-        "INSERT INTO case_links (from_case, to_case, link) VALUES ($1, $2, $3)",
-        args![from, to, REFERRED_FROM_PETITION],
-    )
-    .await?;
-    c.audit(entry).await?;
-    Ok(())
+    let link = petition.map(|from_case| crate::cases::OpeningLink {
+        from_case,
+        name: REFERRED_FROM_PETITION,
+    });
+    crate::cases::open_case_linked(db, unit, who, procedure, on, fields, link).await
 }

@@ -102,9 +102,12 @@ pub fn run(cmd: CaseCmd) -> CliResult {
                     .map_err(store_error)?;
                 let who = system_principal(row.id, &key, Role::Officer, "case open");
                 let handle = who.write_unit(&conn, &key).await.map_err(store_error)?;
-                let id = cases::open_case(&conn, &handle, &who, &procedure, on, fields)
-                    .await
-                    .map_err(store_error)?;
+                // Through the referral check, so a reconsideration case that names the petition
+                // it was referred from is checked and linked as on the web.
+                let id =
+                    fazhi_store::referrals::open_case(&conn, &handle, &who, &procedure, on, fields)
+                        .await
+                        .map_err(store_error)?;
                 print_case(&conn, id, on, json).await
             }
             CaseCmd::Act {
