@@ -266,6 +266,10 @@ pub struct RawBenchmark {
     pub id: String,
     pub title: Text,
     pub agency: Text,
+    /// The directory units (keys in `data/orgs`) that exercise the agency's power and so decide
+    /// under this benchmark; no other unit may record a decision under it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agency_units: Vec<String>,
     /// A model benchmark written for illustration, not one an agency has adopted.
     #[serde(default)]
     pub model: bool,
@@ -377,6 +381,8 @@ pub struct Benchmark {
     pub source_name: String,
     pub title: Text,
     pub agency: Text,
+    /// The directory units that decide under this benchmark (see [`RawBenchmark::agency_units`]).
+    pub agency_units: Vec<String>,
     pub model: bool,
     pub note: Option<String>,
     pub safety: Safety,
@@ -717,6 +723,7 @@ impl Benchmark {
             source_name: src.into(),
             title: raw.title,
             agency: raw.agency,
+            agency_units: raw.agency_units,
             model: raw.model,
             note: raw.note,
             safety: raw.safety,

@@ -222,6 +222,7 @@ pub fn import(source: &str, rows: &[Vec<String>]) -> Result<Vec<(String, String)
                     id: id.clone(),
                     title: Text { zh: cell("title"), en: cell("title") },
                     agency: Text { zh: cell("agency"), en: cell("agency") },
+                    agency_units: vec![],
                     model: false,
                     note: Some(format!("由 {source} 导入；英文文本待补。Imported from {source}; English text to be written.")),
                     safety: match cell("safety").as_str() {

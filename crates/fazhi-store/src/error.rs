@@ -17,6 +17,13 @@ pub enum StoreError {
     },
     #[error("not permitted")]
     Forbidden,
+    /// Not permitted, for a reason worth saying (403 with this code and these words).
+    #[error("{message_en}")]
+    NotPermitted {
+        code: &'static str,
+        message_zh: String,
+        message_en: String,
+    },
     #[error("wrong username or password")]
     BadCredentials,
     /// Too many failed sign-ins: the next attempt waits this long.
@@ -61,6 +68,7 @@ impl StoreError {
             Self::Duplicate { .. } => "duplicate",
             Self::Invalid { .. } => "invalid_input",
             Self::Forbidden => "forbidden",
+            Self::NotPermitted { code, .. } => code,
             Self::BadCredentials => "bad_credentials",
             Self::RateLimited { .. } => "rate_limited",
             Self::Refused { .. } => "refused",
@@ -76,6 +84,7 @@ impl StoreError {
                 field, reason_zh, ..
             } => format!("{}无效:{reason_zh}", entity_zh(field)),
             Self::Forbidden => "无权执行此操作".into(),
+            Self::NotPermitted { message_zh, .. } => message_zh.clone(),
             Self::BadCredentials => "用户名或密码错误".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("登录尝试过于频繁,请 {retry_after_secs} 秒后再试")

@@ -6,6 +6,10 @@
 //! outside the recommendation must carry a written reason (refused otherwise, nothing stored),
 //! and is listed for the legal affairs office's review with per-agency deviation rates.
 //!
+//! Only the benchmark's agency decides under it: a decision is recorded for one of the
+//! benchmark's agency units (`agency_units` in `data/discretion`), by its officers or a
+//! supervisor acting for it.
+//!
 //! The party's name is personal data (the party may be a private person): it sits in
 //! `penalty_personal`, never on the audit trail, in lists or on public pages; reading it is
 //! itself recorded on the trail. The public sees agency-level counts only ([`public_rates`]).
@@ -15,7 +19,7 @@ use crate::audit::AuditEntry;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use chrono::NaiveDate;
-use fazhi_discretion::{bundled_benchmark, EvalError, Report};
+use fazhi_discretion::{bundled_benchmark, Benchmark, EvalError, Report};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -254,10 +258,43 @@ fn check_text(field: &'static str, value: &str, max: usize, zh: &str, en: &str) 
     Ok(())
 }
 
-/// Record a decided penalty for the unit. The engine evaluates the case; a decision outside
-/// its recommendation without a written reason is refused and nothing is stored.
+/// Only the benchmark's agency decides under it: the unit must be one of its agency units.
+/// Whoever holds the handle may act for the unit (its officers, its supervisors); that is
+/// `write_unit`'s check, this one is the unit's.
+fn check_agency(b: &Benchmark, unit: &UnitWrite) -> StoreResult<()> {
+    if b.agency_units.iter().any(|k| k == unit.unit_key()) {
+        return Ok(());
+    }
+    let units = if b.agency_units.is_empty() {
+        ("(未指定)".to_string(), "(none named)".to_string())
+    } else {
+        (b.agency_units.join("、"), b.agency_units.join(", "))
+    };
+    Err(StoreError::NotPermitted {
+        code: "not_benchmark_agency",
+        message_zh: format!(
+            "单位“{}”不是裁量基准“{}”的实施机关({}),不能登记依该基准作出的处罚决定;可登记的单位:{}",
+            unit.unit_key(),
+            b.id,
+            b.agency.zh,
+            units.0
+        ),
+        message_en: format!(
+            "unit '{}' is not an agency of discretion benchmark '{}' ({}) and cannot record a decision under it; units that can: {}",
+            unit.unit_key(),
+            b.id,
+            b.agency.en,
+            units.1
+        ),
+    })
+}
+
+/// Record a decided penalty for the unit, which must be one of the benchmark's agency units.
+/// The engine evaluates the case; a decision outside its recommendation without a written
+/// reason is refused and nothing is stored.
 pub async fn record(db: &Db, unit: &UnitWrite, new: &NewPenalty) -> StoreResult<Recorded> {
     let b = bundled_benchmark(new.benchmark.trim()).map_err(|e| eval_error(&e))?;
+    check_agency(b, unit)?;
     check_text(
         "case number",
         &new.case_number,

@@ -335,3 +335,107 @@ async fn the_demo_decisions_load_once() {
         t.remove().await;
     }
 }
+
+/// Only the benchmark's agency decides under it: a unit that is not one of the benchmark's
+/// agency units cannot record a decision, whoever records it (its officer, or a supervisor for
+/// it); a supervisor records for the agency. Refused in both languages, nothing stored.
+#[tokio::test]
+async fn only_the_benchmarks_agency_records_a_decision() {
+    for t in fresh_databases("pen_agency").await {
+        let db = t.open().await;
+        let p = setup(&db).await;
+        let food = person(&db, "sj", "food-drug-bureau", Role::Officer).await;
+        let food_unit = food.write_unit(&db, "food-drug-bureau").await.unwrap();
+        let refused = |r: Result<penalties::Recorded, StoreError>| match r {
+            Err(
+                e @ StoreError::NotPermitted {
+                    code: "not_benchmark_agency",
+                    ..
+                },
+            ) => {
+                assert!(e.message_zh().contains("air-119-2-burning"), "{e:?}");
+                assert!(e.message_zh().contains("综合行政执法局"), "{e:?}");
+                assert!(e.message_en().contains("not an agency"), "{e:?}");
+            }
+            other => panic!("{}: expected a refusal, got {other:?}", t.label),
+        };
+        // The food and drug bureau under the air-pollution benchmark: refused.
+        refused(
+            penalties::record(
+                &db,
+                &food_unit,
+                &burning("巴食药罚〔2023〕1号", "张三", 600, ""),
+            )
+            .await,
+        );
+        // A supervisor recording for a unit that is not the benchmark's agency: refused too.
+        let legal = p.sup.write_unit(&db, "legal-affairs-office").await.unwrap();
+        refused(
+            penalties::record(&db, &legal, &burning("巴法罚〔2023〕1号", "张三", 600, "")).await,
+        );
+        let for_food = p.sup.write_unit(&db, "food-drug-bureau").await.unwrap();
+        refused(
+            penalties::record(
+                &db,
+                &for_food,
+                &burning("巴食药罚〔2023〕2号", "张三", 600, ""),
+            )
+            .await,
+        );
+        assert!(penalty_audits(&db).await.is_empty(), "{}", t.label);
+        assert!(penalties::list(&db, &p.sup, &PenaltyFilter::default())
+            .await
+            .unwrap()
+            .is_empty());
+
+        // The agency's own officer, and a supervisor for the agency: recorded.
+        let city = p
+            .city
+            .write_unit(&db, "urban-management-bureau")
+            .await
+            .unwrap();
+        penalties::record(&db, &city, &burning("巴城管罚〔2023〕1号", "张三", 600, ""))
+            .await
+            .unwrap();
+        let for_city = p
+            .sup
+            .write_unit(&db, "urban-management-bureau")
+            .await
+            .unwrap();
+        penalties::record(
+            &db,
+            &for_city,
+            &burning("巴城管罚〔2023〕2号", "李四", 600, ""),
+        )
+        .await
+        .unwrap();
+        let mut food_case = burning("巴食药罚〔2023〕3号", "王五", 0, "");
+        food_case.benchmark = "food-safety-122-unlicensed".into();
+        food_case.violation_date = d("2023-05-10");
+        food_case.decision_date = d("2023-06-01");
+        food_case.facts = facts(&[
+            ("goods_value", "3500"),
+            ("days_operating", "40"),
+            ("harm", "none"),
+        ]);
+        food_case.decided_fen = 6_500_000;
+        penalties::record(&db, &food_unit, &food_case)
+            .await
+            .unwrap();
+        assert_eq!(penalty_audits(&db).await.len(), 3, "{}", t.label);
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+/// Every shipped benchmark names its agency units, and each is a unit of the directory.
+#[test]
+fn every_benchmark_names_agency_units_of_the_directory() {
+    let dir = fazhi_org::Directory::bundled_bazhong_2008();
+    for b in fazhi_discretion::bundled() {
+        assert!(!b.agency_units.is_empty(), "{} names no agency unit", b.id);
+        for key in &b.agency_units {
+            assert!(dir.unit(key).is_some(), "{}: no unit {key}", b.id);
+        }
+    }
+}

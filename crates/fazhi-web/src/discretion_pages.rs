@@ -67,6 +67,8 @@ pub struct BenchmarkView {
     pub id: String,
     pub title: Label,
     pub agency: Label,
+    /// The directory units that decide under this benchmark (unit keys).
+    pub agency_units: Vec<String>,
     /// A model benchmark, not adopted by any agency.
     pub model: bool,
     pub note: Option<String>,
@@ -206,6 +208,7 @@ impl BenchmarkView {
             id: b.id.clone(),
             title: Label::new(&b.title.zh, &b.title.en),
             agency: Label::new(&b.agency.zh, &b.agency.en),
+            agency_units: b.agency_units.clone(),
             model: b.model,
             note: b.note.clone(),
             safety: snake(&b.safety),
@@ -704,8 +707,8 @@ async fn record_submit(
     .await;
     match result {
         Ok(r) => Redirect::to(&format!("/discretion/decisions/{}", r.id)).into_response(),
-        Err(StoreError::Forbidden) => {
-            store_error_page(t, Some(user), "/discretion/try", StoreError::Forbidden)
+        Err(e @ (StoreError::Forbidden | StoreError::NotPermitted { .. })) => {
+            store_error_page(t, Some(user), "/discretion/try", e)
         }
         // Refused (no reason, bad facts, duplicate number): the form again, filled in, with why.
         Err(e) => {

@@ -120,7 +120,7 @@ pub fn status_for(e: &StoreError) -> StatusCode {
         StoreError::Duplicate { .. } | StoreError::Invalid { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        StoreError::Forbidden => StatusCode::FORBIDDEN,
+        StoreError::Forbidden | StoreError::NotPermitted { .. } => StatusCode::FORBIDDEN,
         StoreError::BadCredentials => StatusCode::UNAUTHORIZED,
         StoreError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         StoreError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,

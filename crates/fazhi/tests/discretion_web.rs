@@ -202,36 +202,57 @@ fn discretion_pages_end_to_end() {
     assert_eq!(r["code"], "unknown_fact");
     assert!(r["message_zh"].as_str().unwrap().contains("weight"));
 
-    // Recording the decision: outside the recommendation without a reason is refused and
-    // nothing is stored; with a reason it is stored and shown to the officer.
+    // Only the benchmark's agency records a decision under it: the general office is not an
+    // agency of the burning benchmark, so its officer is refused (403, both languages), by the
+    // form and by the API, and nothing is stored.
     let csrf = csrf_of(&page);
-    let form = |reason: &'static str| {
+    let form = |csrf: &str, unit: &str, number: &str, reason: &str| {
         vec![
-            ("csrf", csrf.clone()),
+            ("csrf", csrf.to_string()),
             ("benchmark", "air-119-2-burning".to_string()),
             ("violation", "2023-10-01".into()),
             ("decision", "2023-10-15".into()),
             ("f.party", "individual".into()),
             ("f.burned_kg", "5".into()),
             ("f.harm", "none".into()),
-            ("unit", "general-office".into()),
-            ("case_number", "巴府办罚〔2023〕1号".into()),
+            ("unit", unit.into()),
+            ("case_number", number.into()),
             ("party", "测试当事人甲".into()),
             ("decided", "1500".into()),
             ("reason", reason.into()),
         ]
     };
-    let send = |f: Vec<(&str, String)>| {
+    let send = |who: &ureq::Agent, f: Vec<(&str, String)>| {
         let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        post_form(&officer, &format!("{base}/discretion/decisions"), &pairs)
+        post_form(who, &format!("{base}/discretion/decisions"), &pairs)
     };
-    let (code, page) = send(form(""));
-    assert_eq!(code, 422);
-    assert!(page.contains("未登记") && page.contains("须书面说明理由"));
-    assert!(
-        page.contains("测试当事人甲"),
-        "the form keeps what was typed"
+    let (code, page) = send(
+        &officer,
+        form(&csrf, "general-office", "巴府办罚〔2023〕1号", "从重"),
     );
+    assert_eq!(code, 403, "{page}");
+    assert!(
+        page.contains("不是裁量基准“air-119-2-burning”的实施机关"),
+        "{page}"
+    );
+    let (code, r) = post_json(
+        &officer,
+        &format!("{base}/api/v1/discretion/decisions"),
+        ureq::json!({"benchmark": "air-119-2-burning", "case_number": "巴府办罚〔2023〕1号",
+                     "party_name": "测试当事人甲", "violation": "2023-10-01", "decision": "2023-10-15",
+                     "facts": {"party": "individual", "burned_kg": 5, "harm": "none"}, "decided": "600"}),
+    );
+    assert_eq!(code, 403, "{r}");
+    assert_eq!(r["code"], "not_benchmark_agency");
+    assert!(
+        r["message_zh"].as_str().unwrap().contains("综合行政执法局"),
+        "{r}"
+    );
+    assert!(
+        r["message_en"].as_str().unwrap().contains("not an agency"),
+        "{r}"
+    );
+    assert!(r["request_id"].as_str().is_some_and(|id| !id.is_empty()));
     let mine: serde_json::Value = officer
         .get(&format!("{base}/api/v1/discretion/decisions"))
         .call()
@@ -239,15 +260,36 @@ fn discretion_pages_end_to_end() {
         .into_json()
         .unwrap();
     assert!(mine.as_array().unwrap().is_empty(), "nothing stored");
-    let (code, page) = send(form("当事人拒不停止焚烧，经集体讨论从重处罚"));
+
+    // A supervisor records for the agency: outside the recommendation without a reason is
+    // refused and nothing is stored; with a reason it is stored and shown.
+    let sup = signed_in(base, "fazhiban");
+    let (code, sup_page) = get(&sup, &format!("{base}{TRY}&decided=1500"));
+    assert_eq!(code, 200);
+    let sup_csrf = csrf_of(&sup_page);
+    let city = |reason: &str| {
+        form(
+            &sup_csrf,
+            "urban-management-bureau",
+            "巴城管罚〔2023〕1号",
+            reason,
+        )
+    };
+    let (code, page) = send(&sup, city(""));
+    assert_eq!(code, 422);
+    assert!(page.contains("未登记") && page.contains("须书面说明理由"));
+    assert!(
+        page.contains("测试当事人甲"),
+        "the form keeps what was typed"
+    );
+    let (code, page) = send(&sup, city("当事人拒不停止焚烧，经集体讨论从重处罚"));
     assert_eq!(code, 200, "{page}");
-    assert!(page.contains("巴府办罚〔2023〕1号") && page.contains("测试当事人甲"));
+    assert!(page.contains("巴城管罚〔2023〕1号") && page.contains("测试当事人甲"));
     assert!(page.contains("超出建议幅度"));
-    let (code, _) = send(form("again"));
+    let (code, _) = send(&sup, city("again"));
     assert_eq!(code, 422, "the same decision number twice");
 
     // The supervisor's review list: the demo's outside decision with its reason, and rates.
-    let sup = signed_in(base, "fazhiban");
     let (code, page) = get(&sup, &format!("{base}/discretion/decisions"));
     assert_eq!(code, 200);
     assert!(
@@ -255,9 +297,9 @@ fn discretion_pages_end_to_end() {
         "the demo's deviation"
     );
     assert!(page.contains("重污染天气橙色预警"), "with its reason");
-    assert!(page.contains("巴府办罚〔2023〕1号"), "and the officer's");
+    assert!(page.contains("巴城管罚〔2023〕1号"), "and the supervisor's");
     assert!(page.contains("市环境保护局") && page.contains("100.0%"));
-    assert!(page.contains("市城市管理局") && page.contains("0.0%"));
+    assert!(page.contains("市城市管理局") && page.contains("33.3%"));
     let dev: serde_json::Value = sup
         .get(&format!("{base}/api/v1/discretion/deviations"))
         .call()
@@ -271,7 +313,7 @@ fn discretion_pages_end_to_end() {
         .unwrap()
         .into_json()
         .unwrap();
-    assert_eq!(rates.as_array().unwrap().len(), 4);
+    assert_eq!(rates.as_array().unwrap().len(), 3);
     // The officer sees their own unit only.
     let (_, page) = get(&officer, &format!("{base}/discretion/decisions"));
     assert!(!page.contains("巴环罚决字〔2026〕第0012号"));
