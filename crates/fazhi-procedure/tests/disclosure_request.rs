@@ -411,7 +411,7 @@ fn case_state_round_trips_through_json() {
     assert_eq!(back, c);
     assert_eq!(
         personal_fields(set, "disclosure_request"),
-        vec!["applicant_name", "applicant_contact"]
+        vec!["applicant_name", "applicant_contact", "consulted_party"]
     );
 }
 

@@ -6,6 +6,12 @@
 //! therefore cannot touch unit B's records on behalf of an officer of unit A by forgetting a
 //! check: it has no handle to pass. Administration and the audit trail work the same way with
 //! [`AdminHandle`] and [`AuditorHandle`].
+//!
+//! Personal values (names and contacts of private persons) are for those who handle a unit's
+//! records, [`Principal::handles_personal_data_of`]: the people who may change them, that is its
+//! officers and its supervisors. An administrator manages accounts and the directory, reads
+//! every unit's records with personal values masked, and acts for no unit: it handles personal
+//! data only through another grant (a supervisor's, say). Auditors read, and see the masks.
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
@@ -16,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Manages accounts and the directory; sees and changes everything.
+    /// Manages accounts and the directory; reads every unit's records with personal values
+    /// masked and acts for no unit (unless another grant says so).
     Administrator,
     /// Legal affairs office staff: supervise all units or a subtree, and may act for them.
     Supervisor,
@@ -221,10 +228,9 @@ impl Principal {
                 Some(key) => UnitSet::Some(tree.subtree_of_key(key)),
             };
             match g.role {
-                Role::Administrator => {
-                    readable.add(UnitSet::All);
-                    writable.add(UnitSet::All);
-                }
+                // Reads all, changes none of a unit's records: who may change a unit's records
+                // handles its personal data, and managing accounts is no reason to.
+                Role::Administrator => readable.add(UnitSet::All),
                 Role::Supervisor => {
                     readable.add(scope());
                     writable.add(scope());
@@ -264,8 +270,8 @@ impl Principal {
                     readable.add(UnitSet::Some(HashSet::from([unit_id])));
                     writable.add(UnitSet::Some(HashSet::from([unit_id])));
                 }
-                Role::Auditor => readable.add(UnitSet::All),
-                Role::Supervisor | Role::Administrator => {
+                Role::Auditor | Role::Administrator => readable.add(UnitSet::All),
+                Role::Supervisor => {
                     readable.add(UnitSet::All);
                     writable.add(UnitSet::All);
                 }
@@ -298,6 +304,14 @@ impl Principal {
     }
 
     pub fn can_write_unit(&self, unit_id: i64) -> bool {
+        self.writable.contains(unit_id)
+    }
+
+    /// Whether this person handles the unit's personal data (sees names and contacts rather
+    /// than the 〔个人信息〕 mask): whoever may change the unit's records, its officers and
+    /// supervisors. Not auditors, and not administrators by that role alone. (The case view
+    /// applies the same rule through the engine's actor: responsible unit or supervisor.)
+    pub fn handles_personal_data_of(&self, unit_id: i64) -> bool {
         self.writable.contains(unit_id)
     }
 

@@ -107,7 +107,7 @@ pub struct PenaltyView {
     pub discovered_date: String,
     pub facts: BTreeMap<String, String>,
     pub report: serde_json::Value,
-    /// `None` for readers who do not handle personal data (auditors).
+    /// `None` for readers who do not handle personal data (auditors, administrators).
     pub party_name: Option<String>,
 }
 
@@ -563,7 +563,7 @@ pub async fn view(db: &Db, who: &Principal, id: i64) -> StoreResult<PenaltyView>
         serde_json::from_str(&r.get::<String, _>(21)).unwrap_or_default();
     let report: serde_json::Value =
         serde_json::from_str(&r.get::<String, _>(22)).unwrap_or_default();
-    let party_name = if who.can_write_unit(unit_id) {
+    let party_name = if who.handles_personal_data_of(unit_id) {
         let name: Option<String> =
             sqlx::query("SELECT party_name FROM penalty_personal WHERE penalty_id = $1")
                 .bind(id)
