@@ -25,7 +25,18 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         title = "fazhi API",
         description = "法治 fazhi: law-based administration, on time and on record."
     ),
-    components(schemas(ApiErrorBody))
+    // Every operation needs a caller unless it says otherwise (`security(())`).
+    security(("session" = []), ("token" = [])),
+    components(schemas(
+        ApiErrorBody,
+        crate::api_doc::ProcedureId,
+        crate::api_doc::BenchmarkId,
+        crate::api_doc::RoleDoc,
+        crate::api_doc::RoleGrantDoc,
+        crate::api_doc::CaseStatusFilter,
+        crate::api_doc::ReportStatusDoc,
+        crate::api_doc::UnitKindDoc,
+    ))
 )]
 struct ApiDoc;
 
@@ -107,7 +118,7 @@ pub struct Me {
     pub display_name: String,
     pub unit_key: String,
     pub unit_name: String,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::api_doc::RoleGrantDoc>)]
     pub roles: Vec<RoleGrant>,
 }
 
@@ -138,8 +149,9 @@ fn cookie_age(hours: i64) -> time::Duration {
 }
 
 /// Sign in with a username and password; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest, security(()),
+    responses((status = 200, body = Me, headers(("set-cookie" = String, description = "The session cookie"))),
+        (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -169,7 +181,7 @@ pub(crate) fn retry_after(
 }
 
 /// Sign out: ends the session.
-#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)))]
+#[utoipa::path(delete, path = "/api/v1/session", security(()), responses((status = 204)))]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
         accounts::logout(&state.db, c.value()).await?;
@@ -191,6 +203,7 @@ pub struct UnitOut {
     pub key: String,
     pub name: String,
     pub name_en: String,
+    #[schema(value_type = crate::api_doc::UnitKindDoc)]
     pub kind: String,
     pub parent_key: Option<String>,
 }
@@ -208,7 +221,7 @@ impl From<UnitRow> for UnitOut {
 }
 
 /// Every unit of the directory (public).
-#[utoipa::path(get, path = "/api/v1/units", responses((status = 200, body = Vec<UnitOut>)))]
+#[utoipa::path(get, path = "/api/v1/units", security(()), responses((status = 200, body = Vec<UnitOut>)))]
 async fn list_units(State(state): State<AppState>) -> ApiResult<Json<Vec<UnitOut>>> {
     Ok(Json(
         directory::list_units(&state.db)
@@ -220,8 +233,8 @@ async fn list_units(State(state): State<AppState>) -> ApiResult<Json<Vec<UnitOut
 }
 
 /// Add a unit (administrators). A duplicate name or key is refused with 422.
-#[utoipa::path(post, path = "/api/v1/units", request_body(content = Object, description = "NewUnit: key, name, name_en, kind, parent, aliases"),
-    responses((status = 201, body = UnitOut), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units", request_body = crate::api_doc::NewUnitDoc,
+    responses((status = 201, body = UnitOut), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_unit(
     State(state): State<AppState>,
     auth: Auth,
@@ -242,13 +255,14 @@ pub struct ResolveQuery {
 pub struct ResolveOut {
     pub name: String,
     /// `unit`, `group`, `choose` (a group whose members are chosen per item) or `unknown`.
+    #[schema(pattern = "^(unit|group|choose|unknown)$")]
     pub kind: String,
     pub units: Vec<UnitOut>,
     pub suggestions: Vec<String>,
 }
 
 /// Resolve a name as written to the unit(s) it means. Unknown names say so; nothing is guessed.
-#[utoipa::path(get, path = "/api/v1/units/resolve", params(ResolveQuery), responses((status = 200, body = ResolveOut)))]
+#[utoipa::path(get, path = "/api/v1/units/resolve", params(ResolveQuery), security(()), responses((status = 200, body = ResolveOut)))]
 async fn resolve_unit(
     State(state): State<AppState>,
     Query(q): Query<ResolveQuery>,
@@ -291,7 +305,8 @@ pub struct AliasIn {
 
 /// Remember that a name means this unit (administrators).
 #[utoipa::path(post, path = "/api/v1/units/{key}/aliases", request_body = AliasIn,
-    responses((status = 204), (status = 422, body = ApiErrorBody)))]
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn map_alias(
     State(state): State<AppState>,
     auth: Auth,
@@ -324,7 +339,8 @@ impl From<Profile> for ProfileBody {
 }
 
 /// A unit's public contact profile (readable by anyone signed in who may read the unit).
-#[utoipa::path(get, path = "/api/v1/units/{key}/profile", responses((status = 200, body = ProfileBody), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/units/{key}/profile",
+    responses((status = 200, body = ProfileBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn get_profile(
     State(state): State<AppState>,
     auth: Auth,
@@ -342,7 +358,8 @@ pub struct Written {
 
 /// Replace a unit's contact profile: its own officers, or supervisors of its scope.
 #[utoipa::path(put, path = "/api/v1/units/{key}/profile", request_body = ProfileBody,
-    responses((status = 200, body = Written), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = Written), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn put_profile(
     State(state): State<AppState>,
     auth: Auth,
@@ -369,12 +386,13 @@ pub struct NewUserIn {
     pub password: String,
     pub unit: String,
     /// Roles, e.g. `[{"role": "officer", "scope": null}]`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::api_doc::RoleGrantDoc>)]
     pub roles: Vec<RoleGrant>,
 }
 
 /// Accounts (administrators).
-#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<Object>), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/users",
+    responses((status = 200, body = Vec<crate::api_doc::UserSummaryDoc>), (status = 403, body = ApiErrorBody)))]
 async fn list_users(
     State(state): State<AppState>,
     auth: Auth,
@@ -385,7 +403,8 @@ async fn list_users(
 
 /// Create an account (administrators).
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUserIn,
-    responses((status = 201, body = Object), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+    responses((status = 201, body = crate::api_cases::Created), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
@@ -404,7 +423,7 @@ async fn create_user(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(crate::api_cases::Created { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -440,7 +459,8 @@ pub struct AuditParams {
 }
 
 /// The audit trail, newest first, limited to the caller's units (auditors, supervisors, administrators).
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<Object>), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
+    responses((status = 200, body = Vec<crate::api_doc::AuditRecordDoc>), (status = 403, body = ApiErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     auth: Auth,
@@ -459,7 +479,8 @@ async fn list_audit(
 }
 
 /// Check the whole hash chain and name the first broken entry.
-#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/audit/verify",
+    responses((status = 200, body = crate::api_doc::VerifyReportDoc), (status = 403, body = ApiErrorBody)))]
 async fn verify_audit(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<VerifyReport>> {
     auth.principal.auditor()?;
     Ok(Json(audit::verify(&state.db).await?))
@@ -472,14 +493,14 @@ pub struct OnParams {
 }
 
 /// Every imported plan (public).
-#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/plans", security(()), responses((status = 200, body = Vec<crate::api_doc::PlanRowDoc>)))]
 async fn list_plans(State(state): State<AppState>) -> ApiResult<Json<Vec<plans::PlanRow>>> {
     Ok(Json(plans::list_plans(&state.db).await?))
 }
 
 /// A plan's items with their units, each unit's latest status, and timing on a day.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/matrix", params(OnParams),
-    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::api_doc::MatrixDoc), (status = 404, body = ApiErrorBody)))]
 async fn plan_matrix(
     State(state): State<AppState>,
     _auth: Auth,
@@ -492,7 +513,8 @@ async fn plan_matrix(
 
 /// The plan items a unit is assigned to, soonest deadline first.
 #[utoipa::path(get, path = "/api/v1/units/{key}/responsibilities", params(OnParams),
-    responses((status = 200, body = Vec<Object>), (status = 403, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<crate::api_doc::ItemViewDoc>), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
 async fn unit_responsibilities(
     State(state): State<AppState>,
     auth: Auth,
@@ -510,14 +532,15 @@ pub struct ReportIn {
     /// The unit reporting: the caller's own unit by default; a supervisor may report for a unit in scope.
     pub unit: Option<String>,
     pub reported_on: chrono::NaiveDate,
-    /// not_started | in_progress | done
+    #[schema(value_type = crate::api_doc::ReportStatusDoc)]
     pub status: String,
     pub text: String,
 }
 
 /// File a progress report on a plan item for a unit assigned to it.
 #[utoipa::path(post, path = "/api/v1/plan-items/{id}/reports", request_body = ReportIn,
-    responses((status = 201, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = crate::api_cases::Created), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn add_report(
     State(state): State<AppState>,
     auth: Auth,
@@ -532,7 +555,7 @@ async fn add_report(
         text: body.text,
     };
     let id = plans::file_report(&state.db, &unit, id, &report).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(crate::api_cases::Created { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -547,7 +570,8 @@ pub struct CloseIn {
 /// Close a plan item with a summary (its lead or co-lead units only), once: on a day not after
 /// today (Beijing) nor before the item's last progress report.
 #[utoipa::path(post, path = "/api/v1/plan-items/{id}/close", request_body = CloseIn,
-    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn close_item(
     State(state): State<AppState>,
     auth: Auth,
@@ -572,7 +596,8 @@ pub struct ReopenIn {
 /// Reopen a closed plan item, with the reason (its lead or co-lead units only): the closing
 /// date and summary are cleared, the closing stays on the audit trail.
 #[utoipa::path(post, path = "/api/v1/plan-items/{id}/reopen", request_body = ReopenIn,
-    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn reopen_item(
     State(state): State<AppState>,
     auth: Auth,

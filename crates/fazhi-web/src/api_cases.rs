@@ -29,16 +29,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Serialize, ToSchema)]
 pub struct ProcedureOut {
+    #[schema(value_type = crate::api_doc::ProcedureId)]
     pub id: String,
     pub name_zh: String,
     pub name_en: String,
     /// The opening action's fields (what `POST /api/v1/cases` takes in `fields`).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::api_doc::FieldInfoDoc>)]
     pub opening_fields: Vec<fazhi_procedure::FieldInfo>,
 }
 
 /// The statutory procedures fazhi runs.
-#[utoipa::path(get, path = "/api/v1/procedures", responses((status = 200, body = Vec<ProcedureOut>)))]
+#[utoipa::path(get, path = "/api/v1/procedures", security(()), responses((status = 200, body = Vec<ProcedureOut>)))]
 async fn list_procedures() -> Json<Vec<ProcedureOut>> {
     Json(
         fazhi_procedure::ProcedureSet::bundled()
@@ -56,18 +57,22 @@ async fn list_procedures() -> Json<Vec<ProcedureOut>> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct CaseListParams {
+    #[param(value_type = Option<crate::api_doc::ProcedureId>)]
     pub procedure: Option<String>,
+    /// A unit's key.
     pub unit: Option<String>,
-    /// open | closed | overdue | due_soon
+    #[param(value_type = Option<crate::api_doc::CaseStatusFilter>)]
     pub status: Option<String>,
     pub due_before: Option<NaiveDate>,
     /// Judge timing on this day; default today (China Standard Time).
     pub on: Option<NaiveDate>,
+    /// At most 5000; default 200.
     pub limit: Option<i64>,
 }
 
 /// Cases the caller may read, soonest deadline first.
-#[utoipa::path(get, path = "/api/v1/cases", params(CaseListParams), responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/cases", params(CaseListParams),
+    responses((status = 200, body = Vec<crate::api_doc::CaseSummaryDoc>)))]
 async fn list_cases(
     State(state): State<AppState>,
     auth: Auth,
@@ -94,6 +99,7 @@ async fn list_cases(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseIn {
+    #[schema(value_type = crate::api_doc::ProcedureId)]
     pub procedure: String,
     /// The responsible unit's key; default the caller's own unit.
     pub unit: Option<String>,
@@ -111,7 +117,8 @@ pub struct Created {
 /// it was referred from (`referred_from_petition`: a petition whose petitioner was told to apply
 /// for reconsideration); the two cases are then linked.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = OpenCaseIn,
-    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn open_case(
     State(state): State<AppState>,
     auth: Auth,
@@ -133,13 +140,15 @@ async fn open_case(
 
 #[derive(Deserialize, IntoParams)]
 pub struct OnParam {
+    /// Judge timing on this day; default today (China Standard Time).
     pub on: Option<NaiveDate>,
 }
 
 /// A case: steps, deadlines with explanations, history, the actions allowed now. Personal data
 /// only for the handling unit and its supervisors (and the read is audited).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(OnParam),
-    responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::api_doc::CaseViewDoc), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
 async fn show_case(
     State(state): State<AppState>,
     auth: Auth,
@@ -170,7 +179,8 @@ pub struct ActionIn {
 
 /// Apply a dated action. A refused action (gate, step, permission) changes nothing and says why.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", request_body = ActionIn,
-    responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::api_doc::ActOutcomeDoc), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn act(
     State(state): State<AppState>,
     auth: Auth,
@@ -192,7 +202,7 @@ async fn act(
 }
 
 /// Open alerts for the caller: warnings of their unit, alarms of the units they supervise.
-#[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, body = Vec<crate::api_doc::AlertRowDoc>)))]
 async fn alerts(
     State(state): State<AppState>,
     auth: Auth,
@@ -201,7 +211,8 @@ async fn alerts(
 }
 
 /// Overdue running deadlines in the caller's scope, with days overdue.
-#[utoipa::path(get, path = "/api/v1/overdue", params(OnParam), responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/overdue", params(OnParam),
+    responses((status = 200, body = Vec<crate::api_doc::OverdueLineDoc>)))]
 async fn overdue(
     State(state): State<AppState>,
     auth: Auth,
@@ -215,6 +226,7 @@ async fn overdue(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountabilityIn {
+    /// The person held accountable (personal data).
     pub person: String,
     pub failure: String,
     pub decision: String,
@@ -223,7 +235,8 @@ pub struct AccountabilityIn {
 
 /// Record fault accountability on a case that missed a deadline (supervisors).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/accountability", request_body = AccountabilityIn,
-    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Created), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
 async fn accountability(
     State(state): State<AppState>,
     auth: Auth,

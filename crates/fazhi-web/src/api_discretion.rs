@@ -40,15 +40,15 @@ pub struct OnParam {
 
 /// Every published benchmark: agency, legal basis, effective dates, statutory ranges, tiers
 /// with their conditions and sub-ranges (public).
-#[utoipa::path(get, path = "/api/v1/discretion/benchmarks", params(OnParam),
-    responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/discretion/benchmarks", params(OnParam), security(()),
+    responses((status = 200, body = Vec<crate::api_doc::BenchmarkViewDoc>)))]
 async fn list_benchmarks(Query(q): Query<OnParam>) -> Json<Vec<BenchmarkView>> {
     Json(published(q.on.unwrap_or_else(today_cst)))
 }
 
 /// One published benchmark (public).
-#[utoipa::path(get, path = "/api/v1/discretion/benchmarks/{id}", params(OnParam),
-    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/discretion/benchmarks/{id}", params(OnParam), security(()),
+    responses((status = 200, body = crate::api_doc::BenchmarkViewDoc), (status = 404, body = ApiErrorBody)))]
 async fn show_benchmark(
     Path(id): Path<String>,
     Query(q): Query<OnParam>,
@@ -94,6 +94,7 @@ fn fact_texts(facts: &BTreeMap<String, serde_json::Value>) -> ApiResult<BTreeMap
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluateIn {
+    #[schema(value_type = crate::api_doc::BenchmarkId)]
     pub benchmark: String,
     /// Day of the violation (for a continuing violation, the day it ended).
     pub violation: NaiveDate,
@@ -113,7 +114,7 @@ pub struct EvaluateIn {
 /// explanation in zh-CN and English. Nothing is stored. Unknown facts, facts of the wrong type
 /// and a violation date with no version in force are 422 with the engine's code.
 #[utoipa::path(post, path = "/api/v1/discretion/evaluate", request_body = EvaluateIn,
-    responses((status = 200, body = Object), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::api_doc::ReportDoc), (status = 422, body = ApiErrorBody)))]
 async fn evaluate_case(_auth: Auth, ApiJson(b): ApiJson<EvaluateIn>) -> ApiResult<Json<Report>> {
     let facts = fact_texts(&b.facts)?;
     let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
@@ -134,6 +135,8 @@ async fn evaluate_case(_auth: Auth, ApiJson(b): ApiJson<EvaluateIn>) -> ApiResul
 pub struct DecisionIn {
     /// The deciding agency's unit key; default the caller's own unit.
     pub unit: Option<String>,
+    /// The deciding unit must be one of the benchmark's agency units.
+    #[schema(value_type = crate::api_doc::BenchmarkId)]
     pub benchmark: String,
     /// 决定书文号, unique within the unit.
     pub case_number: String,
@@ -155,15 +158,16 @@ pub struct DecisionIn {
 #[derive(Serialize, ToSchema)]
 pub struct RecordedOut {
     pub id: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::api_doc::ReportDoc)]
     pub report: Report,
 }
 
-/// Record a decided penalty for a unit the caller may act for. A decision outside the
-/// recommendation without a written reason is refused (422) and nothing is stored.
+/// Record a decided penalty for a unit the caller may act for, which must be one of the
+/// benchmark's agency units (403 otherwise). A decision outside the recommendation without a
+/// written reason is refused (422) and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/discretion/decisions", request_body = DecisionIn,
     responses((status = 201, body = RecordedOut), (status = 403, body = ApiErrorBody),
-        (status = 422, body = ApiErrorBody)))]
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn record_decision(
     State(state): State<AppState>,
     auth: Auth,
@@ -205,13 +209,15 @@ async fn record_decision(
 pub struct DecisionParams {
     /// Only decisions outside the recommendation.
     pub outside_only: Option<bool>,
+    /// A unit's key.
     pub unit: Option<String>,
+    /// At most 5000; default 500.
     pub limit: Option<i64>,
 }
 
 /// Decisions of the units the caller may read, newest first (no party names).
 #[utoipa::path(get, path = "/api/v1/discretion/decisions", params(DecisionParams),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<crate::api_doc::PenaltyRowDoc>)))]
 async fn list_decisions(
     State(state): State<AppState>,
     auth: Auth,
@@ -234,7 +240,8 @@ async fn list_decisions(
 /// One decision with its facts and the engine's report; the party's name only for the
 /// deciding unit and its supervisors (and that read is audited).
 #[utoipa::path(get, path = "/api/v1/discretion/decisions/{id}",
-    responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = crate::api_doc::PenaltyViewDoc), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
 async fn show_decision(
     State(state): State<AppState>,
     auth: Auth,
@@ -246,7 +253,7 @@ async fn show_decision(
 /// The legal affairs office's review list: decisions outside the recommendation in the
 /// caller's scope, with their written reasons.
 #[utoipa::path(get, path = "/api/v1/discretion/deviations",
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<crate::api_doc::PenaltyRowDoc>)))]
 async fn deviations(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<PenaltyRow>>> {
     Ok(Json(
         penalties::deviations(&state.db, &auth.principal).await?,
@@ -255,7 +262,7 @@ async fn deviations(State(state): State<AppState>, auth: Auth) -> ApiResult<Json
 
 /// Per-agency deviation rates (decisions, outside the recommendation, rate) in scope.
 #[utoipa::path(get, path = "/api/v1/discretion/rates",
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<crate::api_doc::AgencyRateDoc>)))]
 async fn rates(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<AgencyRate>>> {
     Ok(Json(penalties::rates(&state.db, &auth.principal).await?))
 }

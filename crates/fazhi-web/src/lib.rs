@@ -7,6 +7,7 @@
 pub mod api;
 pub mod api_cases;
 pub mod api_discretion;
+pub mod api_doc;
 pub mod auth;
 pub mod calendar_pages;
 pub mod case_pages;
@@ -49,11 +50,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api_router, openapi) = api::router()
-        .merge(api_cases::router())
-        .merge(api_discretion::router())
-        .split_for_parts();
-    let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let (api_router, openapi_json) = api_parts();
     Router::new()
         .merge(api_router)
         .route(
@@ -78,6 +75,22 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// The API's routes and its OpenAPI document, completed (see [`api_doc`]).
+fn api_parts() -> (Router<AppState>, serde_json::Value) {
+    let (api_router, openapi) = api::router()
+        .merge(api_cases::router())
+        .merge(api_discretion::router())
+        .split_for_parts();
+    let mut doc = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    api_doc::complete(&mut doc);
+    (api_router, doc)
+}
+
+/// The OpenAPI document served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    api_parts().1
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
