@@ -335,12 +335,17 @@ async fn show_case(
                         .collect()
                 })
                 .unwrap_or_default();
+            // As the store decides: a supervisor (or administrator) who may act for the unit.
             let supervises = auth.principal.grants.iter().any(|g| {
                 matches!(
                     g.role,
                     fazhi_store::Role::Supervisor | fazhi_store::Role::Administrator
                 )
-            });
+            }) && auth
+                .principal
+                .write_unit(&state.db, &v.summary.unit_key)
+                .await
+                .is_ok();
             let missed = v
                 .deadlines
                 .iter()

@@ -64,6 +64,10 @@ fn an_administrator_without_a_supervisor_grant_sees_masks() {
             );
             let (code, page) = get(agent, &format!("{base}/cases/{id}"));
             assert_eq!(code, 200, "{who}: /cases/{id}");
+            assert!(
+                !page.contains(&format!("/cases/{id}/accountability")),
+                "{who} is offered the accountability form on case {id}"
+            );
             for name in NAMES {
                 assert!(!body.contains(name), "{who} reads {name} in case {id}");
                 assert!(!page.contains(name), "{who} reads {name} on /cases/{id}");
@@ -74,6 +78,13 @@ fn an_administrator_without_a_supervisor_grant_sees_masks() {
         seen_by_supervisor.contains("陈明") && seen_by_supervisor.contains("刘芳"),
         "{seen_by_supervisor}"
     );
+    // The supervisor is offered the accountability form where a deadline was missed.
+    let overdue = json(&sup, &format!("{base}/api/v1/overdue"));
+    let late = overdue[0]["case_id"]
+        .as_i64()
+        .expect("the demo has an overdue case");
+    let (_, page) = get(&sup, &format!("{base}/cases/{late}"));
+    assert!(page.contains(&format!("/cases/{late}/accountability")));
 
     // Penalty decisions: the party for the supervisor, not for the administrator.
     let decisions = json(&sup, &format!("{base}/api/v1/discretion/decisions"));
