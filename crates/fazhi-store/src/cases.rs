@@ -843,7 +843,13 @@ pub async fn view(
         }
     }
     let alerts = alerts_where(db, "a.case_id = $1", case_id, 1000).await?;
-    let accountability = accountability_of(db, case_id).await?;
+    let mut accountability = accountability_of(db, case_id).await?;
+    // The person held accountable is named for those who handle the case's personal data.
+    if personal.is_none() {
+        for a in &mut accountability {
+            a.person = PERSONAL_MARK.to_string();
+        }
+    }
     Ok(CaseView {
         summary,
         state: stored.state,
@@ -1144,7 +1150,8 @@ pub async fn open_accountability(
     tx.audit(
         AuditEntry::new(&who.actor(), "accountability.open", "accountability", id)
             .unit(&stored.unit_key)
-            .after(serde_json::json!({ "case": case_id, "person": person, "failure": failure, "decision": decision, "decided_on": decided_on })),
+            // The person's name is personal data: never on the trail.
+            .after(serde_json::json!({ "case": case_id, "person": PERSONAL_MARK, "failure": failure, "decision": decision, "decided_on": decided_on })),
     )
     .await?;
     tx.commit().await?;

@@ -232,3 +232,71 @@ async fn personal_values_reach_only_those_who_handle_the_case() {
         t.remove().await;
     }
 }
+
+/// The person held accountable for a missed deadline is named for the handling unit and its
+/// supervisors only, and never on the audit trail.
+#[tokio::test]
+async fn the_person_held_accountable_is_personal_data() {
+    for t in fresh_databases("personal_accountable").await {
+        let db = t.open().await;
+        directory::import(
+            &db,
+            &AdminHandle::command_line("test"),
+            &fazhi_org::Directory::bundled_bazhong_2008(),
+        )
+        .await
+        .unwrap();
+        let go = person(&db, "go", "general-office", Role::Officer).await;
+        let sup = person(&db, "sup", "legal-affairs-office", Role::Supervisor).await;
+        let aud = person(&db, "aud", "audit-bureau", Role::Auditor).await;
+        let admin = person(&db, "adm", "legal-affairs-office", Role::Administrator).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        let id = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2020-03-02"),
+            fields(&[
+                ("channel", "in_person"),
+                ("applicant_name", "张三"),
+                ("applicant_contact", "13800000000"),
+            ]),
+        )
+        .await
+        .unwrap();
+        let late = d("2020-06-01");
+        cases::open_accountability(&db, &sup, id, "李干事", "逾期未答复", "通报批评", late)
+            .await
+            .unwrap();
+        for (who, named) in [(&go, true), (&sup, true), (&aud, false), (&admin, false)] {
+            let v = cases::view(&db, who, id, late).await.unwrap();
+            let person = &v.accountability[0].person;
+            if named {
+                assert_eq!(person, "李干事", "{}: {}", t.label, who.username);
+            } else {
+                assert_eq!(person, PERSONAL_MARK, "{}: {}", t.label, who.username);
+                assert!(!serde_json::to_string(&v).unwrap().contains("李干事"));
+            }
+        }
+        let trail = audit::list(
+            &db,
+            &AuditQuery {
+                entity: Some("accountability".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(trail.len(), 1, "{}", t.label);
+        let after = trail[0].after_json.clone().unwrap_or_default();
+        assert!(!after.contains("李干事"), "{}: {after}", t.label);
+        assert!(
+            after.contains("逾期未答复"),
+            "the failure itself is on the trail"
+        );
+        db.close().await;
+        t.remove().await;
+    }
+}
