@@ -19,6 +19,11 @@ cargo build -p fazhi --locked
 TARGET="${CARGO_TARGET_DIR:-target}"
 python3 scripts/compare-calendars.py --fazhi "$TARGET/debug/fazhi" --venv "$TARGET/pyenv"
 
+# The JSON API against its OpenAPI document: schemathesis (PyPI, pinned, venv under
+# target/pyenv-st) fuzzes the debug binary with the demo; fails on 5xx or anything undocumented.
+echo "== API fuzzing against the OpenAPI document (schemathesis)"
+scripts/schemathesis.sh
+
 # The whole suite again with the clock of every test process (and the servers they start) set
 # years ahead by libfaketime (Debian's faketime): a test that reads the wall clock fails now,
 # not on some future day. FAZHI_FAR_DATE= (empty) skips this run.
