@@ -392,27 +392,8 @@ mod tests {
         }
     }
 
-    const NOTICE_2027: &str = r#"
-[[notice]]
-year = 2027
-kind = "annual"
-title = "国务院办公厅关于2027年部分节假日安排的通知"
-document_number = "国办发明电〔2026〕99号"
-published = 2026-11-20
-url = "https://www.gov.cn/example-2027"
-source_checked = false
-
-[[notice.holiday]]
-name = "元旦"
-name_en = "New Year's Day"
-rest = ["2027-01-01..2027-01-03"]
-
-[[notice.holiday]]
-name = "春节"
-name_en = "Spring Festival"
-rest = ["2027-02-05..2027-02-12"]
-work = ["2027-02-14", "2027-02-20"]
-"#;
+    /// A made-up 2027 notice that arranges the statute's 13 days (shared by the tests).
+    const NOTICE_2027: &str = include_str!("../tests/data/notice-2027-test.toml");
 
     #[test]
     fn every_bundled_annual_notice_arranges_the_statutory_days() {
@@ -429,13 +410,14 @@ work = ["2027-02-14", "2027-02-20"]
     fn a_loaded_year_extends_the_bundled_data_and_is_checked_against_the_statute() {
         // New Year and Spring Festival alone take 1 + 4 working days: short of the statutory 13,
         // the notice is refused, naming the loaded file and the notice's line.
-        let e = Calendar::bundled_with(&[("2027.toml", NOTICE_2027)]).unwrap_err();
-        assert_eq!((e.file.as_str(), e.line), ("2027.toml", 3), "{e}");
+        let short = NOTICE_2027
+            .split("[[notice.holiday]]\nname = \"清明节\"")
+            .next()
+            .unwrap();
+        let e = Calendar::bundled_with(&[("2027.toml", short)]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("2027.toml", 4), "{e}");
         assert!(e.message.contains("13"), "{e}");
-        let full = NOTICE_2027.replace(
-            "rest = [\"2027-01-01..2027-01-03\"]",
-            "rest = [\"2027-01-01..2027-01-03\"]\n\n[[notice.holiday]]\nname = \"劳动节\"\nname_en = \"Labour Day\"\nrest = [\"2027-05-01..2027-05-05\"]\nwork = [\"2027-04-25\"]\n\n[[notice.holiday]]\nname = \"国庆节\"\nname_en = \"National Day\"\nrest = [\"2027-10-01..2027-10-07\"]\nwork = [\"2027-09-26\", \"2027-10-09\"]\n\n[[notice.holiday]]\nname = \"清明节\"\nname_en = \"Tomb-sweeping Day\"\nrest = [\"2027-04-05\"]\n\n[[notice.holiday]]\nname = \"端午节\"\nname_en = \"Dragon Boat Festival\"\nrest = [\"2027-06-09\"]\n\n[[notice.holiday]]\nname = \"中秋节\"\nname_en = \"Mid-Autumn Festival\"\nrest = [\"2027-09-15\"]",
-        );
+        let full = NOTICE_2027.to_string();
         let c = Calendar::bundled_with(&[("2027.toml", &full)]).unwrap();
         assert_eq!(c.covered_years().last(), Some(&2027));
         assert!(!c.is_working_day(d("2027-02-08")).unwrap());

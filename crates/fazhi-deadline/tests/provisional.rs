@@ -16,54 +16,7 @@ fn events(s: &str) -> Vec<Event> {
 
 /// A 2027 notice as a deployment would load it: New Year's Day on Friday 1 January, and the
 /// other holidays so that the statute's 13 days are arranged.
-const NOTICE_2027: &str = r#"
-[[notice]]
-year = 2027
-kind = "annual"
-title = "国务院办公厅关于2027年部分节假日安排的通知"
-document_number = "国办发明电〔2026〕99号"
-published = 2026-11-20
-url = "https://www.gov.cn/example-2027"
-source_checked = false
-
-[[notice.holiday]]
-name = "元旦"
-name_en = "New Year's Day"
-rest = ["2027-01-01..2027-01-03"]
-
-[[notice.holiday]]
-name = "春节"
-name_en = "Spring Festival"
-rest = ["2027-02-05..2027-02-12"]
-work = ["2027-02-14", "2027-02-20"]
-
-[[notice.holiday]]
-name = "清明节"
-name_en = "Tomb-sweeping Day"
-rest = ["2027-04-05"]
-
-[[notice.holiday]]
-name = "劳动节"
-name_en = "Labour Day"
-rest = ["2027-05-01..2027-05-05"]
-work = ["2027-04-25"]
-
-[[notice.holiday]]
-name = "端午节"
-name_en = "Dragon Boat Festival"
-rest = ["2027-06-09"]
-
-[[notice.holiday]]
-name = "中秋节"
-name_en = "Mid-Autumn Festival"
-rest = ["2027-09-15"]
-
-[[notice.holiday]]
-name = "国庆节"
-name_en = "National Day"
-rest = ["2027-10-01..2027-10-07"]
-work = ["2027-09-26", "2027-10-09"]
-"#;
+const NOTICE_2027: &str = include_str!("../../fazhi-calendar/tests/data/notice-2027-test.toml");
 
 #[test]
 fn working_days_into_a_year_without_a_notice_are_provisional_then_exact() {

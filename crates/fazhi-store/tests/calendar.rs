@@ -21,7 +21,7 @@ fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-const NOTICE_2027: &str = include_str!("../../fazhi/tests/data/notice-2027-test.toml");
+const NOTICE_2027: &str = include_str!("../../fazhi-calendar/tests/data/notice-2027-test.toml");
 
 async fn entries(db: &fazhi_store::Db) -> usize {
     audit::verify(db).await.unwrap().entries as usize

@@ -8,7 +8,7 @@ mod common;
 use common::{csrf_of, signed_in, Server, BIN};
 use std::process::Command;
 
-const NOTICE_2027: &str = include_str!("data/notice-2027-test.toml");
+const NOTICE_2027: &str = include_str!("../../fazhi-calendar/tests/data/notice-2027-test.toml");
 
 fn upload(agent: &ureq::Agent, base: &str, csrf: &str, file: &str, text: &str) -> (u16, String) {
     let boundary = "----fazhi-calendar-boundary";
