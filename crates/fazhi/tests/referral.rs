@@ -30,7 +30,9 @@ fn ids(cases: &serde_json::Value) -> Vec<i64> {
 #[test]
 fn a_referred_petition_opens_no_case_in_the_bureau_and_the_reconsideration_links_back() {
     let t = fazhi_store::testing::fresh_sqlite("e2e_referral");
-    let server = Server::start(&t.url);
+    // The demo on the day its data describes: the sweep `serve` runs at start raises what is
+    // overdue today, and the demo's accepted petition is genuinely overdue from 2026-12-22.
+    let server = Server::start_with_env(&t.url, &[("FAZHI_TODAY", "2026-11-27")]);
     let base = server.base.clone();
     let pb = signed_in(&base, "xinfang");
     let sup = signed_in(&base, "fazhiban");
