@@ -4,13 +4,29 @@
 //! as one JSON array so the encoding is unambiguous. `audit_head` holds the last sequence number
 //! and hash: editing a row breaks its hash, deleting or reordering rows breaks the links, and
 //! removing the newest rows no longer matches the head.
+//!
+//! Against someone who can write the database the chain alone is not enough: they can cut the
+//! newest entries and move the head, or recompute every hash after an edit. Two more checks:
+//! - [`checkpoint`]: the head signed with an Ed25519 key kept outside the database, published,
+//!   and checked later with the public key ([`verify_with`] with `since`);
+//! - row digests ([`rows`]): an entry that writes a case or a penalty records a keyed digest of
+//!   the record's rows, and [`verify`] recomputes it, so rows edited with a database client are
+//!   named although the chain is intact.
+//!
+//! The head row also carries `public_seq`, the last entry that may have changed what the public
+//! portal shows ([`changes_public_data`]): its cache compares that, not the head, so reading
+//! personal data (audited, changing nothing public) does not empty it.
+
+pub mod checkpoint;
+mod rows;
 
 use crate::db::Db;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::sql::{args, Conn};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -51,6 +67,16 @@ impl AuditEntry {
     }
 }
 
+/// Whether an entry of `action` may change what the public portal shows (plans and progress,
+/// case statistics, the directory, units' public contacts). Reads and the records of accounts,
+/// tokens, feeds, alerts and accountability do not; anything else is taken to, so a new kind
+/// of write can only empty the portal's cache too often, never leave it stale.
+pub fn changes_public_data(action: &str) -> bool {
+    const PRIVATE: &[&str] = &["personal.read", "sweep"];
+    const PRIVATE_KINDS: &[&str] = &["user.", "token.", "feed.", "accountability."];
+    !(PRIVATE.contains(&action) || PRIVATE_KINDS.iter().any(|k| action.starts_with(k)))
+}
+
 /// One stored row of the trail.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct AuditRecord {
@@ -65,11 +91,15 @@ pub struct AuditRecord {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The keyed digest of the record's rows as this entry wrote them (cases and penalties).
+    pub row_digest: Option<String>,
 }
 
 impl AuditRecord {
+    /// SHA-256 over the fields as one JSON array; the row digest is appended when there is one,
+    /// so entries written before row digests keep their hashes.
     fn compute_hash(&self) -> String {
-        let canonical = serde_json::json!([
+        let mut canonical = serde_json::json!([
             self.seq,
             self.at,
             self.actor,
@@ -81,6 +111,9 @@ impl AuditRecord {
             self.after_json,
             self.prev_hash,
         ]);
+        if let (Some(d), Some(a)) = (&self.row_digest, canonical.as_array_mut()) {
+            a.push(serde_json::json!(d));
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 
@@ -97,30 +130,54 @@ impl AuditRecord {
             after_json: r.get("after_json"),
             prev_hash: r.get("prev_hash"),
             hash: r.get("hash"),
+            row_digest: r.get("row_digest"),
         }
     }
 }
 
 macro_rules! columns {
     () => {
-        "seq, at, actor, unit_key, action, entity, entity_id, before_json, after_json, prev_hash, hash"
+        "seq, at, actor, unit_key, action, entity, entity_id, before_json, after_json, prev_hash, hash, row_digest"
     };
 }
 const COLUMNS: &str = columns!();
 const INSERT: &str = concat!(
     "INSERT INTO audit_log (",
     columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 );
+/// The head, the public version and the row-digest key, in one statement.
+const HEAD: &str =
+    "SELECT seq, hash, public_seq, (SELECT secret FROM audit_digest_key WHERE id = 1) \
+    FROM audit_head WHERE id = 1";
 
 /// Append inside the caller's transaction, which already holds the write lock.
 pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult<i64> {
-    let head = c
-        .fetch_optional("SELECT seq, hash FROM audit_head WHERE id = 1", args![])
-        .await?;
-    let (last_seq, prev_hash) = match head {
-        Some(r) => (r.int(0)?, r.text(1)?),
-        None => (0, GENESIS.to_string()),
+    let head = c.fetch_optional(HEAD, args![]).await?;
+    let (last_seq, prev_hash, public_seq, key) = match head {
+        Some(r) => (r.int(0)?, r.text(1)?, r.int(2)?, r.opt_text(3)?),
+        // The first entry.
+        None => {
+            let key = c
+                .fetch_optional("SELECT secret FROM audit_digest_key WHERE id = 1", args![])
+                .await?
+                .map(|r| r.text(0))
+                .transpose()?;
+            (0, GENESIS.to_string(), 0, key)
+        }
+    };
+    let row_digest = match (rows::covered(&entry.entity), entry.entity_id.parse::<i64>()) {
+        (Some((_, covered)), Ok(id)) if rows::records_rows(&entry.action) => {
+            let key = key.ok_or_else(|| {
+                StoreError::Database(
+                    "the audit trail's row-digest key (audit_digest_key) is missing: \
+                     the database was altered outside fazhi"
+                        .into(),
+                )
+            })?;
+            Some(rows::digest_in(c, covered, id, &key).await?)
+        }
+        _ => None,
     };
     let mut rec = AuditRecord {
         seq: last_seq + 1,
@@ -134,8 +191,14 @@ pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult
         after_json: entry.after.map(|v| v.to_string()),
         prev_hash,
         hash: String::new(),
+        row_digest,
     };
     rec.hash = rec.compute_hash();
+    let public_seq = if changes_public_data(&rec.action) {
+        rec.seq
+    } else {
+        public_seq
+    };
     c.execute(
         INSERT,
         args![
@@ -150,25 +213,30 @@ pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult
             &rec.after_json,
             &rec.prev_hash,
             &rec.hash,
+            &rec.row_digest,
         ],
     )
     .await?;
     c.execute(
-        "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        args![rec.seq, &rec.hash],
+        "INSERT INTO audit_head (id, seq, hash, public_seq) VALUES (1, $1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+         public_seq = excluded.public_seq",
+        args![rec.seq, &rec.hash, public_seq],
     )
     .await?;
     Ok(rec.seq)
 }
 
-/// The result of checking the whole chain.
+/// The result of checking the trail.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct VerifyReport {
     pub entries: i64,
     pub head_seq: Option<i64>,
     /// The first entry found broken, and why; `None` when the chain is intact.
     pub first_broken: Option<Broken>,
+    pub checkpoints: CheckpointsChecked,
+    /// Rows compared with the trail's digests (`None` when not asked, or the chain is broken).
+    pub rows: Option<RowsReport>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -178,9 +246,68 @@ pub struct Broken {
     pub reason_zh: String,
 }
 
+/// Checkpoints held against the chain: those stored in the database, and the one given.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct CheckpointsChecked {
+    /// Stored checkpoints found.
+    pub stored: i64,
+    /// Of them, those whose signature was checked (by the given public key).
+    pub signatures_checked: i64,
+    /// The given checkpoint's sequence number, when the chain was shown to extend it.
+    pub since: Option<i64>,
+    /// Checkpoints the chain does not extend (or whose signature fails).
+    pub problems: Vec<Broken>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct RowsReport {
+    /// Records (cases, penalties) whose rows were digested.
+    pub checked: i64,
+    /// Of them, records from before row digests that no entry has recorded since.
+    pub before_digests: i64,
+    /// The first problems (at most [`MAX_ROW_PROBLEMS`]); `problems_total` counts them all.
+    pub problems: Vec<RowProblem>,
+    pub problems_total: i64,
+}
+
+/// The most row problems a report lists.
+pub const MAX_ROW_PROBLEMS: usize = 100;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RowProblem {
+    pub entity: String,
+    pub id: String,
+    /// The latest entry that recorded the record's rows, if any.
+    pub seq: Option<i64>,
+    pub reason_en: String,
+    pub reason_zh: String,
+}
+
 impl VerifyReport {
     pub fn is_intact(&self) -> bool {
         self.first_broken.is_none()
+            && self.checkpoints.problems.is_empty()
+            && self.rows.as_ref().is_none_or(|r| r.problems.is_empty())
+    }
+
+    /// The first problem found, in English and Chinese.
+    fn first_problem(&self) -> Option<(&str, &str)> {
+        self.first_broken
+            .iter()
+            .chain(self.checkpoints.problems.iter())
+            .map(|b| (b.reason_en.as_str(), b.reason_zh.as_str()))
+            .chain(self.rows.iter().flat_map(|r| {
+                r.problems
+                    .iter()
+                    .map(|p| (p.reason_en.as_str(), p.reason_zh.as_str()))
+            }))
+            .next()
+    }
+    pub fn problem_en(&self) -> &str {
+        self.first_problem().map_or("", |p| p.0)
+    }
+    pub fn problem_zh(&self) -> &str {
+        self.first_problem().map_or("", |p| p.1)
     }
 }
 
@@ -192,17 +319,36 @@ fn broken(seq: i64, en: String, zh: String) -> Option<Broken> {
     })
 }
 
-/// Check every entry in order, in pages so memory stays flat on a long trail.
-pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
+/// How far a walk along the chain got.
+pub(crate) struct Walk {
+    /// The last entry checked, and its hash (empty when none was).
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub broken: Option<Broken>,
+}
+
+/// Check entries in order, in pages so memory stays flat on a long trail, from the first (its
+/// `prev_hash` must be the genesis) or from `start` (whose own link is not checked: the caller
+/// knows its hash), up to `upto`; `visit` sees each entry that checked out.
+pub(crate) async fn walk(
+    db: &Db,
+    start: Option<i64>,
+    upto: Option<i64>,
+    mut visit: impl FnMut(&AuditRecord),
+) -> StoreResult<Walk> {
     const PAGE: i64 = 5_000;
-    let mut expected_seq = 1;
-    let mut prev_hash = GENESIS.to_string();
-    let mut after = 0i64;
+    let (mut expected_seq, mut prev_hash) = match start {
+        None => (1, Some(GENESIS.to_string())),
+        Some(s) => (s, None),
+    };
+    let mut last_hash = prev_hash.clone().unwrap_or_default();
+    let mut after = expected_seq - 1;
     loop {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
         ))
         .bind(after)
+        .bind(upto.unwrap_or(i64::MAX))
         .bind(PAGE)
         .fetch_all(db.pool())
         .await?;
@@ -217,7 +363,7 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
                     ),
                     format!("第 {expected_seq} 条记录缺失(下一条为第 {} 条)", rec.seq),
                 )
-            } else if rec.prev_hash != prev_hash {
+            } else if prev_hash.as_ref().is_some_and(|p| *p != rec.prev_hash) {
                 broken(
                     rec.seq,
                     format!("entry {} does not link to the entry before it", rec.seq),
@@ -239,21 +385,169 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
                 None
             };
             if problem.is_some() {
-                return Ok(VerifyReport {
-                    entries: expected_seq - 1,
-                    head_seq: None,
-                    first_broken: problem,
+                return Ok(Walk {
+                    last_seq: expected_seq - 1,
+                    last_hash,
+                    broken: problem,
                 });
             }
-            prev_hash = rec.hash;
-            expected_seq += 1;
+            visit(&rec);
             after = rec.seq;
+            expected_seq += 1;
+            last_hash = rec.hash.clone();
+            prev_hash = Some(rec.hash);
         }
         if (rows.len() as i64) < PAGE {
             break;
         }
     }
-    let entries = expected_seq - 1;
+    Ok(Walk {
+        last_seq: expected_seq - 1,
+        last_hash,
+        broken: None,
+    })
+}
+
+/// What [`verify_with`] checks besides the chain itself.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// The key that checkpoints must be signed with: needed for `since`, and then also checks
+    /// the stored checkpoints' signatures.
+    pub public_key: Option<checkpoint::PublicKey>,
+    /// A checkpoint seen earlier that the chain must still extend.
+    pub since: Option<checkpoint::Checkpoint>,
+    /// Recompute the digests of cases and penalties (reads every such row).
+    pub rows: bool,
+}
+
+/// Check everything: the chain, the stored checkpoints, and every case's and penalty's rows.
+pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
+    verify_with(
+        db,
+        &VerifyOptions {
+            rows: true,
+            ..VerifyOptions::default()
+        },
+    )
+    .await
+}
+
+/// The chain and the stored checkpoints only: what a page can afford on every view.
+pub async fn verify_chain(db: &Db) -> StoreResult<VerifyReport> {
+    verify_with(db, &VerifyOptions::default()).await
+}
+
+/// One latest row digest of a record on the trail.
+struct Recorded {
+    seq: i64,
+    digest: String,
+}
+
+/// Check the chain from its first entry, hold the checkpoints against it, and (if asked)
+/// compare every case's and penalty's rows with the digest the trail last recorded.
+pub async fn verify_with(db: &Db, opts: &VerifyOptions) -> StoreResult<VerifyReport> {
+    let mut checks = CheckpointsChecked::default();
+    // (checkpoint, " given" or "" in the messages)
+    let mut targets: Vec<(checkpoint::Checkpoint, bool)> = Vec::new();
+    for cp in checkpoint::all(db).await? {
+        checks.stored += 1;
+        if let Some(key) = opts.public_key.as_ref().filter(|k| k.key_id == cp.key_id) {
+            checks.signatures_checked += 1;
+            if let Err(mut b) = key.check(&cp) {
+                b.reason_en = format!("a stored checkpoint: {}", b.reason_en);
+                b.reason_zh = format!("数据库中的检查点:{}", b.reason_zh);
+                checks.problems.push(b);
+                continue;
+            }
+        }
+        targets.push((cp, false));
+    }
+    if let Some(cp) = &opts.since {
+        let key = opts.public_key.as_ref().ok_or_else(|| {
+            StoreError::invalid(
+                "public key",
+                "核对检查点需要签名密钥的公钥",
+                "checking a checkpoint needs the public key it was signed with",
+            )
+        })?;
+        match key.check(cp) {
+            Ok(()) => targets.push((cp.clone(), true)),
+            Err(b) => checks.problems.push(b),
+        }
+    }
+    let which = |given: bool| {
+        if given {
+            (" given", "所给的")
+        } else {
+            ("", "")
+        }
+    };
+    let mut recorded: HashMap<(usize, i64), Recorded> = HashMap::new();
+    let mut mismatched: Vec<usize> = Vec::new();
+    for (i, (cp, given)) in targets.iter().enumerate() {
+        if cp.seq <= 0 && cp.hash != GENESIS {
+            let (en, zh) = which(*given);
+            checks.problems.push(checkpoint::rewritten(cp, en, zh));
+            mismatched.push(i);
+        }
+    }
+    let by_seq: HashMap<i64, Vec<usize>> =
+        targets
+            .iter()
+            .enumerate()
+            .fold(HashMap::new(), |mut m, (i, (cp, _))| {
+                m.entry(cp.seq).or_insert_with(Vec::new).push(i);
+                m
+            });
+    let walked = walk(db, None, None, |rec| {
+        if let Some(ix) = by_seq.get(&rec.seq) {
+            for &i in ix {
+                let (cp, given) = &targets[i];
+                if cp.hash != rec.hash {
+                    let (en, zh) = which(*given);
+                    checks.problems.push(checkpoint::rewritten(cp, en, zh));
+                    mismatched.push(i);
+                }
+            }
+        }
+        if opts.rows {
+            if let (Some(digest), Some((kind, _)), Ok(id)) = (
+                &rec.row_digest,
+                rows::covered(&rec.entity),
+                rec.entity_id.parse::<i64>(),
+            ) {
+                recorded.insert(
+                    (kind, id),
+                    Recorded {
+                        seq: rec.seq,
+                        digest: digest.clone(),
+                    },
+                );
+            }
+        }
+    })
+    .await?;
+    let entries = walked.last_seq;
+    if let Some(b) = walked.broken {
+        return Ok(VerifyReport {
+            entries,
+            head_seq: None,
+            first_broken: Some(b),
+            checkpoints: checks,
+            rows: None,
+        });
+    }
+    for (i, (cp, given)) in targets.iter().enumerate() {
+        if cp.seq > entries && !mismatched.contains(&i) {
+            let (en, zh) = which(*given);
+            checks.problems.push(checkpoint::cut(cp, entries, en, zh));
+        }
+    }
+    if let Some((cp, _)) = targets.iter().find(|(_, given)| *given) {
+        if checks.problems.is_empty() {
+            checks.since = Some(cp.seq);
+        }
+    }
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_optional(db.pool())
         .await?
@@ -261,18 +555,185 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
     let first_broken = match &head {
         None if entries == 0 => None,
         None => broken(1, "the chain head record is missing".into(), "链头记录缺失".into()),
-        Some((seq, hash)) if *seq != entries || *hash != prev_hash => broken(
+        Some((seq, hash)) if *seq != entries || *hash != walked.last_hash => broken(
             entries + 1,
             format!("the chain ends at entry {entries} but its head records entry {seq}: entries were removed"),
             format!("审计链止于第 {entries} 条,但链头记录为第 {seq} 条:有记录被删除"),
         ),
         Some(_) => None,
     };
+    let rows = if opts.rows {
+        Some(check_rows(db, recorded).await?)
+    } else {
+        None
+    };
     Ok(VerifyReport {
         entries,
         head_seq: head.map(|h| h.0),
         first_broken,
+        checkpoints: checks,
+        rows,
     })
+}
+
+/// Recompute the digest of every case and penalty, in windows of ids, and compare it with the
+/// latest one the trail recorded.
+async fn check_rows(
+    db: &Db,
+    mut recorded: HashMap<(usize, i64), Recorded>,
+) -> StoreResult<RowsReport> {
+    const WINDOW: i64 = 1_000;
+    let mut report = RowsReport::default();
+    let problem = |report: &mut RowsReport, p: RowProblem| {
+        report.problems_total += 1;
+        if report.problems.len() < MAX_ROW_PROBLEMS {
+            report.problems.push(p);
+        }
+    };
+    let key: Option<String> = sqlx::query("SELECT secret FROM audit_digest_key WHERE id = 1")
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.get(0));
+    let Some(key) = key else {
+        problem(
+            &mut report,
+            RowProblem {
+                entity: "audit_digest_key".into(),
+                id: "1".into(),
+                seq: None,
+                reason_en: "the row-digest key is missing: the database was altered outside fazhi"
+                    .into(),
+                reason_zh: "行摘要密钥缺失:数据库在 fazhi 之外被修改".into(),
+            },
+        );
+        return Ok(report);
+    };
+    let baselines: HashMap<String, i64> =
+        sqlx::query("SELECT entity, max_id FROM audit_row_baseline")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    for (kind, covered) in rows::COVERED.iter().enumerate() {
+        let (en, zh) = (covered.name_en(), covered.name_zh());
+        let baseline = baselines.get(covered.entity).copied().unwrap_or(0);
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for (table, owner) in covered.owner_columns() {
+            let r = sqlx::query(&format!("SELECT MIN({owner}), MAX({owner}) FROM {table}"))
+                .fetch_one(db.pool())
+                .await?;
+            if let (Some(a), Some(b)) = (r.get::<Option<i64>, _>(0), r.get::<Option<i64>, _>(1)) {
+                lo = lo.min(a);
+                hi = hi.max(b);
+            }
+        }
+        let mut from = lo;
+        while from <= hi {
+            let to = from.saturating_add(WINDOW - 1).min(hi);
+            let found = sqlx::query(covered.sql())
+                .bind(from)
+                .bind(to)
+                .fetch_all(db.pool())
+                .await?;
+            let mut by_id: std::collections::BTreeMap<i64, Vec<rows::PartRow>> = Default::default();
+            for r in &found {
+                let values = (0..r.len())
+                    .map(|i| r.try_get::<Option<String>, _>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let owner: i64 = values
+                    .get(1)
+                    .cloned()
+                    .flatten()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| StoreError::Database("a row without its owner".into()))?;
+                by_id
+                    .entry(owner)
+                    .or_default()
+                    .push(rows::PartRow::of(values)?);
+            }
+            for (id, mut parts) in by_id {
+                report.checked += 1;
+                let now = rows::digest(covered, id, &mut parts, &key);
+                match recorded.remove(&(kind, id)) {
+                    Some(r) if r.digest == now => {}
+                    Some(r) => problem(
+                        &mut report,
+                        RowProblem {
+                            entity: covered.entity.into(),
+                            id: id.to_string(),
+                            seq: Some(r.seq),
+                            reason_en: format!(
+                                "{en} {id} was changed outside fazhi: its rows differ from what entry {} recorded",
+                                r.seq
+                            ),
+                            reason_zh: format!(
+                                "{zh} {id} 在 fazhi 之外被修改:与第 {} 条审计记录所记载的不符",
+                                r.seq
+                            ),
+                        },
+                    ),
+                    None if id <= baseline => report.before_digests += 1,
+                    None => problem(
+                        &mut report,
+                        RowProblem {
+                            entity: covered.entity.into(),
+                            id: id.to_string(),
+                            seq: None,
+                            reason_en: format!(
+                                "{en} {id} is not on the audit trail: no entry records its rows \
+                                 (added outside fazhi, or its entries were removed)"
+                            ),
+                            reason_zh: format!(
+                                "{zh} {id} 不在审计链上:没有审计记录记载其内容\
+                                 (在 fazhi 之外添加,或其审计记录被删除)"
+                            ),
+                        },
+                    ),
+                }
+            }
+            from = match to.checked_add(1) {
+                Some(f) => f,
+                None => break,
+            };
+        }
+    }
+    // Records the trail holds a digest of, with no rows left.
+    let mut gone: Vec<_> = recorded.into_iter().collect();
+    gone.sort_by_key(|((kind, id), _)| (*kind, *id));
+    for ((kind, id), r) in gone {
+        let covered = &rows::COVERED[kind];
+        if rows::digest(covered, id, &mut [], &key) == r.digest {
+            continue;
+        }
+        let (en, zh) = (covered.name_en(), covered.name_zh());
+        problem(
+            &mut report,
+            RowProblem {
+                entity: covered.entity.into(),
+                id: id.to_string(),
+                seq: Some(r.seq),
+                reason_en: format!(
+                    "{en} {id} was deleted outside fazhi (entry {} recorded its rows)",
+                    r.seq
+                ),
+                reason_zh: format!(
+                    "{zh} {id} 在 fazhi 之外被删除(第 {} 条审计记录记载过它)",
+                    r.seq
+                ),
+            },
+        );
+    }
+    Ok(report)
+}
+
+/// The head: the last sequence number and its hash (0 and the genesis for an empty trail).
+pub(crate) async fn head(db: &Db) -> StoreResult<(i64, String)> {
+    Ok(sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+        .unwrap_or((0, GENESIS.to_string())))
 }
 
 /// Filters for reading the trail.
@@ -342,14 +803,22 @@ pub async fn list_scoped(
     list(db, &q).await
 }
 
-/// The last sequence number of the trail: every change moves it, so it is a version of the
-/// whole database that caches of public figures can compare against (one indexed read).
+/// The last sequence number of the trail: every change moves it (reads of personal data too).
 pub async fn head_seq(db: &Db) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| r.get::<i64, _>(0))
-        .unwrap_or(0))
+    Ok(head(db).await?.0)
+}
+
+/// The version of the public data: the last entry that may have changed what the portal shows
+/// ([`changes_public_data`]). Kept in the database, so it is exact across every process that
+/// shares it, and one indexed read; a cache of public figures compares against it.
+pub async fn public_version(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query("SELECT public_seq FROM audit_head WHERE id = 1")
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| r.get::<i64, _>(0))
+            .unwrap_or(0),
+    )
 }
 
 /// What changed in one unit's records since a time: for "since my last visit" on a person's
@@ -367,4 +836,36 @@ pub async fn changes_for_unit(
         ..AuditQuery::default()
     };
     list(db, &q).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_public_data;
+
+    #[test]
+    fn reads_and_private_records_leave_the_public_version() {
+        for private in [
+            "personal.read",
+            "sweep",
+            "user.create",
+            "token.create",
+            "feed.issue",
+            "feed.revoke",
+            "accountability.open",
+        ] {
+            assert!(!changes_public_data(private), "{private}");
+        }
+        for public in [
+            "case.open",
+            "case.extend",
+            "case.open_linked",
+            "plan.report",
+            "profile.update",
+            "unit.update",
+            "penalty.record",
+            "something.new",
+        ] {
+            assert!(changes_public_data(public), "{public}");
+        }
+    }
 }

@@ -65,6 +65,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "last_seen", "0008_last_seen"),
     migration!(9, "optional_deadlines", "0009_optional_deadlines"),
     migration!(10, "calendar", "0010_calendar"),
+    migration!(11, "audit_integrity", "0011_audit_integrity"),
 ];
 
 /// `FAZHI_SQLITE_SYNCHRONOUS`: FULL (default) fsyncs every commit; NORMAL fsyncs at

@@ -83,6 +83,16 @@ impl Row {
         self.opt_text(i)?
             .ok_or_else(|| column_type(i, "text", &self.0[i]))
     }
+    /// Every value as text (integers in decimal), NULL as `None`: for digests of rows.
+    pub fn into_texts(self) -> Vec<Option<String>> {
+        self.0
+            .into_iter()
+            .map(|v| match v {
+                Val::Int(v) => v.map(|v| v.to_string()),
+                Val::Text(v) => v,
+            })
+            .collect()
+    }
     pub fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
         match &self.0[i] {
             Val::Text(v) => Ok(v.clone()),
@@ -100,6 +110,12 @@ pub(crate) trait Conn {
 
     async fn fetch_optional(&mut self, sql: &str, args: Vec<Val>) -> StoreResult<Option<Row>> {
         Ok(self.fetch_all(sql, args).await?.into_iter().next())
+    }
+
+    /// Whether a statement costs a round trip to a server, so that several reads are better
+    /// asked as one. The SQLite writer's statements run in-process.
+    fn round_trips(&self) -> bool {
+        true
     }
 
     /// Append an entry to the audit trail inside this transaction.
@@ -192,6 +208,9 @@ impl rusqlite::ToSql for Val {
 }
 
 impl Conn for Lite<'_> {
+    fn round_trips(&self) -> bool {
+        false
+    }
     async fn execute(&mut self, sql: &str, args: Vec<Val>) -> StoreResult<u64> {
         let mut st = self.0.prepare_cached(sql)?;
         Ok(st.execute(rusqlite::params_from_iter(args.iter()))? as u64)
