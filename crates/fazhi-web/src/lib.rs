@@ -8,6 +8,7 @@ pub mod api;
 pub mod api_cases;
 pub mod api_discretion;
 pub mod api_doc;
+pub mod audit_pages;
 pub mod auth;
 pub mod calendar_pages;
 pub mod case_pages;
@@ -42,8 +43,10 @@ pub struct AppState {
     pub db: Db,
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a TLS proxy).
     pub secure_cookies: bool,
-    /// Figures for the public portal, valid while the audit trail has not moved.
+    /// Figures for the public portal, valid while no public data has changed.
     pub public_cache: std::sync::Arc<public_data::PublicCache>,
+    /// The public half of the key this server signs audit checkpoints with, if it has one.
+    pub audit_key: Option<std::sync::Arc<fazhi_store::audit::checkpoint::PublicKey>>,
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -66,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(leader_pages::router())
         .merge(calendar_pages::router())
         .merge(feed_pages::router())
+        .merge(audit_pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -1,10 +1,12 @@
 //! The verbs that need the database: `serve`, `migrate`, `user add`, `org import`,
-//! `audit verify`, `backup`, and the demo data that `serve --demo` loads.
+//! `audit verify|checkpoint|keygen`, `backup`, and the demo data that `serve --demo` loads.
 
 use crate::error::{CliError, CliResult};
 use clap::{Args, Subcommand};
 use fazhi_store::access::{AdminHandle, Role, RoleGrant};
+use fazhi_store::audit::checkpoint::{self, AuditKey, Checkpoint, PublicKey};
 use fazhi_store::{accounts, audit, directory, Db, StoreError};
+use std::path::PathBuf;
 
 /// Where the database is. SQLite by default (created on first run); PostgreSQL for several
 /// `fazhi serve` processes sharing one database.
@@ -28,6 +30,11 @@ pub struct ServeArgs {
     /// Mark cookies Secure (set this when users reach fazhi over HTTPS).
     #[arg(long, env = "FAZHI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The Ed25519 key (from `fazhi audit keygen`) to sign checkpoints of the audit chain with:
+    /// at start and every FAZHI_CHECKPOINT_SECONDS (default 600) when the head moved. Keep it
+    /// outside the database's reach; without it no checkpoint is made.
+    #[arg(long, env = "FAZHI_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -51,13 +58,35 @@ pub enum UserCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCmd {
-    /// Check the whole hash chain; exit 1 and name the first broken entry if it is not intact.
+    /// Check the whole hash chain, the stored checkpoints, and every case's and penalty's rows
+    /// against the trail; exit 1 and name what is broken if anything is.
     Verify {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         json: bool,
+        /// A checkpoint seen earlier (a file, as `audit checkpoint` prints it or the portal's
+        /// /audit/checkpoints.json, or its text itself; - reads stdin): prove that the chain
+        /// still extends it. Needs --public-key.
+        #[arg(long)]
+        since: Option<String>,
+        /// The public key checkpoints are signed with (PEM, `audit keygen`'s PATH.pub).
+        #[arg(long, env = "FAZHI_AUDIT_PUBLIC_KEY")]
+        public_key: Option<PathBuf>,
     },
+    /// Sign the chain's head with the signing key and store the checkpoint; print it (text, or
+    /// JSON with --json). Refused (exit 1) if the chain does not extend this key's last one.
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, env = "FAZHI_SIGNING_KEY")]
+        signing_key: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new Ed25519 signing key: PATH (private, mode 0600) and PATH.pub (public, to
+    /// publish). Never overwrites a file.
+    Keygen { path: PathBuf },
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -101,6 +130,12 @@ pub fn migrate(db: DbArgs) -> CliResult {
 pub fn serve(args: ServeArgs) -> CliResult {
     init_tracing();
     pin_demo_clock(args.demo)?;
+    let key = args
+        .signing_key
+        .as_deref()
+        .map(AuditKey::load)
+        .transpose()
+        .map_err(store_error)?;
     runtime()?.block_on(async {
         let db = open_db(&args.db).await?;
         if args.demo {
@@ -118,10 +153,17 @@ pub fn serve(args: ServeArgs) -> CliResult {
         // The address comes last: scripts and tests wait for this line, then may stop reading.
         println!("fazhi listening on http://{local}");
         spawn_sweeper(db.clone());
+        let audit_key = key
+            .as_ref()
+            .map(|k| std::sync::Arc::new(k.public().clone()));
+        if let Some(key) = key {
+            spawn_checkpointer(db.clone(), key);
+        }
         let state = fazhi_web::AppState {
             db: db.clone(),
             secure_cookies: args.secure_cookies,
             public_cache: Default::default(),
+            audit_key,
         };
         fazhi_web::serve(state, listener)
             .await
@@ -217,28 +259,172 @@ pub fn user(cmd: UserCmd) -> CliResult {
 }
 
 pub fn audit(cmd: AuditCmd) -> CliResult {
-    let AuditCmd::Verify { db, json } = cmd;
+    match cmd {
+        AuditCmd::Verify {
+            db,
+            json,
+            since,
+            public_key,
+        } => audit_verify(db, json, since, public_key),
+        AuditCmd::Checkpoint {
+            db,
+            signing_key,
+            json,
+        } => audit_checkpoint(db, &signing_key, json),
+        AuditCmd::Keygen { path } => audit_keygen(&path),
+    }
+}
+
+/// A checkpoint given on the command line: a file, `-` for stdin, or the text itself.
+fn read_checkpoint(given: &str) -> Result<Checkpoint, CliError> {
+    let text = if given == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?
+    } else if std::path::Path::new(given).is_file() {
+        std::fs::read_to_string(given)
+            .map_err(|e| CliError::usage(format!("cannot read {given}: {e}")))?
+    } else {
+        given.to_string()
+    };
+    Checkpoint::parse(&text).map_err(store_error)
+}
+
+fn audit_verify(
+    db: DbArgs,
+    json: bool,
+    since: Option<String>,
+    public_key: Option<PathBuf>,
+) -> CliResult {
+    let since = since.as_deref().map(read_checkpoint).transpose()?;
+    let public_key = public_key
+        .as_deref()
+        .map(PublicKey::load)
+        .transpose()
+        .map_err(store_error)?;
+    if since.is_some() && public_key.is_none() {
+        return Err(CliError::usage(
+            "--since 需要签名密钥的公钥(--public-key PATH.pub):没有公钥,检查点什么也证明不了\n\
+             --since needs the signing key's public key (--public-key PATH.pub): without it a checkpoint proves nothing",
+        ));
+    }
     runtime()?.block_on(async {
         let conn = open_db(&db).await?;
-        let report = audit::verify(&conn).await.map_err(store_error)?;
+        let opts = audit::VerifyOptions {
+            public_key,
+            since,
+            rows: true,
+        };
+        let report = audit::verify_with(&conn, &opts)
+            .await
+            .map_err(store_error)?;
         if json {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&report).expect("report serialises")
             );
-        } else if let Some(b) = &report.first_broken {
-            println!(
-                "BROKEN at entry {}: {}\n第 {} 条起审计链损坏:{}",
-                b.seq, b.reason_en, b.seq, b.reason_zh
-            );
         } else {
-            println!("ok: {} entries, chain intact", report.entries);
+            print_report(&report, &opts);
         }
-        match report.first_broken {
-            Some(_) => Err(CliError::not_found("audit chain broken / 审计链损坏")),
-            None => Ok(()),
+        if report.is_intact() {
+            Ok(())
+        } else {
+            Err(CliError::not_found(
+                "审计记录未通过核验 / audit trail broken",
+            ))
         }
     })
+}
+
+fn print_report(report: &audit::VerifyReport, opts: &audit::VerifyOptions) {
+    let c = &report.checkpoints;
+    match &report.first_broken {
+        Some(b) => println!(
+            "BROKEN at entry {}: {}\n第 {} 条起审计链损坏:{}",
+            b.seq, b.reason_en, b.seq, b.reason_zh
+        ),
+        None => println!("ok: {} entries, chain intact", report.entries),
+    }
+    for p in &c.problems {
+        println!("检查点:{}\nCHECKPOINT: {}", p.reason_zh, p.reason_en);
+    }
+    if c.problems.is_empty() && report.first_broken.is_none() {
+        println!(
+            "数据库中的检查点 {} 个(核验签名 {} 个),审计链均为其延续 / checkpoints: {} stored ({} signatures checked), the chain extends every one",
+            c.stored, c.signatures_checked, c.stored, c.signatures_checked
+        );
+        if let (Some(seq), Some(cp)) = (c.since, &opts.since) {
+            println!(
+                "审计链延续第 {seq} 条处的检查点({} 由密钥 {} 签名) / extends checkpoint {seq} signed at {} by key {}",
+                cp.at, cp.key_id, cp.at, cp.key_id
+            );
+        }
+    }
+    if let Some(rows) = &report.rows {
+        for p in &rows.problems {
+            println!(
+                "行 {} {}:{}\nROW {} {}: {}",
+                p.entity, p.id, p.reason_zh, p.entity, p.id, p.reason_en
+            );
+        }
+        let more = rows.problems_total - rows.problems.len() as i64;
+        if more > 0 {
+            println!("另有 {more} 条 / … and {more} more rows");
+        }
+        if rows.problems_total == 0 {
+            println!(
+                "{} 个案件和处罚决定与审计记录相符(其中 {} 个早于行摘要) / rows: {} cases and penalties as the trail last recorded ({} from before row digests)",
+                rows.checked, rows.before_digests, rows.checked, rows.before_digests
+            );
+        }
+    }
+}
+
+fn audit_checkpoint(db: DbArgs, signing_key: &std::path::Path, json: bool) -> CliResult {
+    let key = AuditKey::load(signing_key).map_err(store_error)?;
+    runtime()?.block_on(async {
+        let conn = open_db(&db).await?;
+        match checkpoint::make(&conn, &key, None, false)
+            .await
+            .map_err(store_error)?
+        {
+            checkpoint::Outcome::Made(cp) | checkpoint::Outcome::Unchanged(cp) => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&cp).expect("a checkpoint serialises")
+                    );
+                } else {
+                    print!("{}", cp.to_note());
+                }
+                eprintln!(
+                    "检查点已保存:第 {} 条,密钥 {} / checkpoint stored: entry {}, key {}",
+                    cp.seq, cp.key_id, cp.seq, cp.key_id
+                );
+                Ok(())
+            }
+            checkpoint::Outcome::Refused(b) => Err(CliError::not_found(format!(
+                "未签名:审计链不是该密钥上一个检查点的延续:{}\n\
+                 not signed: the chain does not extend this key's last checkpoint: {}",
+                b.reason_zh, b.reason_en
+            ))),
+        }
+    })
+}
+
+fn audit_keygen(path: &std::path::Path) -> CliResult {
+    let key = AuditKey::create(path).map_err(store_error)?;
+    let public = checkpoint::public_path(path);
+    println!(
+        "签名私钥已写入 {}(权限 0600),公钥写入 {}\n\
+         wrote the signing key to {} (mode 0600) and its public key to {}\nkey id: {}\n{}",
+        path.display(),
+        public.display(),
+        path.display(),
+        public.display(),
+        key.public().key_id,
+        key.public().to_pem().trim_end()
+    );
+    Ok(())
 }
 
 pub fn backup(db: DbArgs, path: String) -> CliResult {
@@ -353,6 +539,36 @@ fn spawn_sweeper(db: Db) {
                 }
                 Ok(_) => tracing::debug!(period, "sweep: another process swept this period"),
                 Err(e) => tracing::error!(error = %e, "sweep failed"),
+            }
+        }
+    });
+}
+
+/// Signed checkpoints inside `serve`: at start, then every `FAZHI_CHECKPOINT_SECONDS` (default
+/// ten minutes) when the head moved. The last one made is remembered, so a chain cut or
+/// rewritten under the running server is refused even if its stored checkpoints were deleted.
+fn spawn_checkpointer(db: Db, key: AuditKey) {
+    let every = std::env::var("FAZHI_CHECKPOINT_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600u64);
+    tokio::spawn(async move {
+        let mut last: Option<Checkpoint> = None;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every.max(1)));
+        loop {
+            tick.tick().await;
+            match checkpoint::make(&db, &key, last.as_ref(), true).await {
+                Ok(checkpoint::Outcome::Made(cp)) => {
+                    tracing::info!(seq = cp.seq, key = %cp.key_id, "audit checkpoint");
+                    last = Some(cp);
+                }
+                Ok(checkpoint::Outcome::Unchanged(_)) => {}
+                Ok(checkpoint::Outcome::Refused(b)) => tracing::error!(
+                    seq = b.seq,
+                    reason = %b.reason_en,
+                    "audit checkpoint refused: the chain does not extend the last checkpoint"
+                ),
+                Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
             }
         }
     });
