@@ -146,39 +146,94 @@ const INSERT: &str = concat!(
     columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 );
-/// The head, the public version and the row-digest key, in one statement.
-const HEAD: &str =
-    "SELECT seq, hash, public_seq, (SELECT secret FROM audit_digest_key WHERE id = 1) \
-    FROM audit_head WHERE id = 1";
+/// The head, the public version and the row-digest key, in one statement (as
+/// [`Head::of`] reads them, after a first column).
+const HEAD: &str = "SELECT NULL, seq, hash, public_seq, \
+    (SELECT secret FROM audit_digest_key WHERE id = 1) FROM audit_head WHERE id = 1";
+
+/// The trail's head as an append reads it.
+struct Head {
+    seq: i64,
+    hash: String,
+    public_seq: i64,
+    /// The row-digest key.
+    key: Option<String>,
+}
+
+impl Head {
+    /// From a row whose first column is ignored: seq, hash, public_seq, key.
+    fn of(values: Vec<Option<String>>) -> StoreResult<Head> {
+        let mut v = values.into_iter().skip(1);
+        let mut next = || v.next().flatten();
+        let bad = || StoreError::Database("the audit head row is malformed".into());
+        Ok(Head {
+            seq: next().and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            hash: next().ok_or_else(bad)?,
+            public_seq: next().and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            key: next(),
+        })
+    }
+}
 
 /// Append inside the caller's transaction, which already holds the write lock.
 pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult<i64> {
-    let head = c.fetch_optional(HEAD, args![]).await?;
-    let (last_seq, prev_hash, public_seq, key) = match head {
-        Some(r) => (r.int(0)?, r.text(1)?, r.int(2)?, r.opt_text(3)?),
+    // The case or penalty whose rows this entry records, if any.
+    let record = match (rows::covered(&entry.entity), entry.entity_id.parse::<i64>()) {
+        (Some((_, covered)), Ok(id)) if rows::records_rows(&entry.action) => Some((covered, id)),
+        _ => None,
+    };
+    // On a server the head and the record's rows come in one round trip.
+    let (head, parts) = match record {
+        Some((covered, id)) if c.round_trips() => {
+            let mut head = None;
+            let mut parts = Vec::new();
+            for r in c.fetch_all(covered.sql_with_head(), args![id, id]).await? {
+                let values = r.into_texts();
+                if values.first().cloned().flatten() == Some(rows::HEAD_PART.to_string()) {
+                    head = Some(Head::of(values)?);
+                } else {
+                    parts.push(rows::PartRow::of(values)?);
+                }
+            }
+            (head, Some(parts))
+        }
+        _ => {
+            let head = c.fetch_optional(HEAD, args![]).await?;
+            (head.map(|r| Head::of(r.into_texts())).transpose()?, None)
+        }
+    };
+    let head = match head {
+        Some(h) => h,
         // The first entry.
-        None => {
-            let key = c
+        None => Head {
+            seq: 0,
+            hash: GENESIS.to_string(),
+            public_seq: 0,
+            key: c
                 .fetch_optional("SELECT secret FROM audit_digest_key WHERE id = 1", args![])
                 .await?
                 .map(|r| r.text(0))
-                .transpose()?;
-            (0, GENESIS.to_string(), 0, key)
-        }
+                .transpose()?,
+        },
     };
-    let row_digest = match (rows::covered(&entry.entity), entry.entity_id.parse::<i64>()) {
-        (Some((_, covered)), Ok(id)) if rows::records_rows(&entry.action) => {
-            let key = key.ok_or_else(|| {
+    let row_digest = match record {
+        Some((covered, id)) => {
+            let key = head.key.as_deref().ok_or_else(|| {
                 StoreError::Database(
                     "the audit trail's row-digest key (audit_digest_key) is missing: \
                      the database was altered outside fazhi"
                         .into(),
                 )
             })?;
-            Some(rows::digest_in(c, covered, id, &key).await?)
+            let mut parts = match parts {
+                Some(p) => p,
+                None => rows::part_rows(c, covered, id).await?,
+            };
+            Some(rows::digest(covered, id, &mut parts, key))
         }
-        _ => None,
+        None => None,
     };
+    let (last_seq, prev_hash, public_seq) = (head.seq, head.hash, head.public_seq);
     let mut rec = AuditRecord {
         seq: last_seq + 1,
         at: crate::now_text(),

@@ -121,6 +121,9 @@ const PENALTY: Covered = Covered {
 
 pub(crate) const COVERED: &[Covered] = &[CASE, PENALTY];
 
+/// The part of the row [`Covered::sql_with_head`] puts first: the trail's head.
+pub(crate) const HEAD_PART: i64 = -1;
+
 /// The record kind of `entity`, when its rows are digested.
 pub(crate) fn covered(entity: &str) -> Option<(usize, &'static Covered)> {
     COVERED.iter().enumerate().find(|(_, c)| c.entity == entity)
@@ -170,6 +173,36 @@ impl Covered {
                         })
                         .collect::<Vec<_>>()
                         .join(" UNION ALL ")
+                })
+                .collect()
+        });
+        let i = COVERED
+            .iter()
+            .position(|c| c.entity == self.entity)
+            .expect("a covered entity");
+        &all[i]
+    }
+
+    /// [`Covered::sql`] for one id, after a first row that is the trail's head (part
+    /// [`HEAD_PART`]; then seq, hash, public_seq and the digest key): what an append on a
+    /// server reads in one round trip.
+    pub fn sql_with_head(&self) -> &'static str {
+        static CACHE: OnceLock<Vec<String>> = OnceLock::new();
+        let all = CACHE.get_or_init(|| {
+            COVERED
+                .iter()
+                .map(|c| {
+                    let width = c.parts.iter().map(|p| p.columns.len()).max().unwrap_or(0);
+                    let pad = (2..width)
+                        .map(|_| ", CAST(NULL AS TEXT)")
+                        .collect::<String>();
+                    format!(
+                        "SELECT CAST({HEAD_PART} AS TEXT), CAST(seq AS TEXT), CAST(hash AS TEXT), \
+                         CAST(public_seq AS TEXT), \
+                         (SELECT CAST(secret AS TEXT) FROM audit_digest_key WHERE id = 1){pad} \
+                         FROM audit_head WHERE id = 1 UNION ALL {}",
+                        c.sql()
+                    )
                 })
                 .collect()
         });
@@ -257,33 +290,27 @@ pub(crate) fn digest(c: &Covered, id: i64, rows: &mut [PartRow], key: &str) -> S
     format!("{VERSION}:{}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// The digest of the record `id` as it stands inside the caller's transaction.
-pub(crate) async fn digest_in<C: Conn>(
+/// The record `id`'s rows as they stand inside the caller's transaction, one statement per
+/// part (on the SQLite writer, where a statement costs no round trip).
+pub(crate) async fn part_rows<C: Conn>(
     c: &mut C,
     covered: &Covered,
     id: i64,
-    key: &str,
-) -> StoreResult<String> {
+) -> StoreResult<Vec<PartRow>> {
     let mut parts = Vec::new();
-    if c.round_trips() {
-        for r in c.fetch_all(covered.sql(), args![id, id]).await? {
-            parts.push(PartRow::of(r.into_texts())?);
-        }
-    } else {
-        for part in 0..covered.parts.len() {
-            for r in c.fetch_all(covered.part_sql(part), args![id]).await? {
-                let mut values = r.into_texts();
-                let order = values.first().cloned().flatten();
-                values.remove(0);
-                parts.push(PartRow {
-                    part,
-                    order,
-                    values,
-                });
-            }
+    for part in 0..covered.parts.len() {
+        for r in c.fetch_all(covered.part_sql(part), args![id]).await? {
+            let mut values = r.into_texts();
+            let order = values.first().cloned().flatten();
+            values.remove(0);
+            parts.push(PartRow {
+                part,
+                order,
+                values,
+            });
         }
     }
-    Ok(digest(covered, id, &mut parts, key))
+    Ok(parts)
 }
 
 impl PartRow {
