@@ -9,9 +9,9 @@
 //! newest entries and move the head, or recompute every hash after an edit. Two more checks:
 //! - [`checkpoint`]: the head signed with an Ed25519 key kept outside the database, published,
 //!   and checked later with the public key ([`verify_with`] with `since`);
-//! - row digests ([`rows`]): an entry that writes a case or a penalty records a keyed digest of
-//!   the record's rows, and [`verify`] recomputes it, so rows edited with a database client are
-//!   named although the chain is intact.
+//! - row digests ([`rows`]): an entry that writes a case, a penalty or an accountability record
+//!   records a keyed digest of the record's rows, and [`verify`] recomputes it, so rows edited
+//!   with a database client are named although the chain is intact.
 //!
 //! The head row also carries `public_seq`, the last entry that may have changed what the public
 //! portal shows ([`changes_public_data`]): its cache compares that, not the head, so reading
@@ -91,7 +91,8 @@ pub struct AuditRecord {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
-    /// The keyed digest of the record's rows as this entry wrote them (cases and penalties).
+    /// The keyed digest of the record's rows as this entry wrote them (cases, penalties,
+    /// accountability records).
     pub row_digest: Option<String>,
 }
 
@@ -177,7 +178,7 @@ impl Head {
 
 /// Append inside the caller's transaction, which already holds the write lock.
 pub(crate) async fn append<C: Conn>(c: &mut C, entry: AuditEntry) -> StoreResult<i64> {
-    // The case or penalty whose rows this entry records, if any.
+    // The case, penalty or accountability record whose rows this entry records, if any.
     let record = match (rows::covered(&entry.entity), entry.entity_id.parse::<i64>()) {
         (Some((_, covered)), Ok(id)) if rows::records_rows(&entry.action) => Some((covered, id)),
         _ => None,
@@ -471,7 +472,7 @@ pub struct VerifyOptions {
     pub public_key: Option<checkpoint::PublicKey>,
     /// A checkpoint seen earlier that the chain must still extend.
     pub since: Option<checkpoint::Checkpoint>,
-    /// Recompute the digests of cases and penalties (reads every such row).
+    /// Recompute the digests of cases, penalties and accountability records (reads every row).
     pub rows: bool,
 }
 

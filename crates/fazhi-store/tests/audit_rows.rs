@@ -1,8 +1,9 @@
-//! Rows changed outside fazhi: each audit entry that writes a case or a penalty records a keyed
-//! digest of the rows as written, and `audit::verify` recomputes it for the latest entry of each
-//! record, so an edit of `cases`, `case_personal`, `penalties` or `penalty_personal` made with a
-//! database client is named, as is a row added or deleted there.
-//! Both backends. (Written against `verify`'s JSON so that it ran, and failed, before the fix.)
+//! Rows changed outside fazhi: each audit entry that writes a case, a penalty or an accountability
+//! record records a keyed digest of the rows as written, and `audit::verify` recomputes it for the
+//! latest entry of each record, so an edit of `cases`, `case_personal`, `penalties`,
+//! `penalty_personal` or `accountability` made with a database client is named, as is a row added
+//! or deleted there. Both backends. (Written against `verify`'s JSON so that it ran, and failed,
+//! before the fix.)
 
 use chrono::NaiveDate;
 use fazhi_store::access::{AdminHandle, Role};
@@ -129,10 +130,23 @@ async fn rows_edited_outside_fazhi_are_named_by_verify() {
         .await
         .unwrap()
         .id;
+        // The official held accountable for case b's missed reply.
+        let sup = person(&db, "sup", "legal-affairs-office", Role::Supervisor).await;
+        let acc = cases::open_accountability(
+            &db,
+            &sup,
+            b,
+            "张科员",
+            "逾期未答复",
+            "通报批评",
+            d("2024-06-03"),
+        )
+        .await
+        .unwrap();
         let (intact, rows, json) = changed_rows(&db).await;
         assert!(intact && rows.is_empty(), "{}: {json}", t.label);
         assert!(
-            json["rows"]["checked"].as_i64().unwrap() >= 3,
+            json["rows"]["checked"].as_i64().unwrap() >= 4,
             "{}: {json}",
             t.label
         );
@@ -188,7 +202,20 @@ async fn rows_edited_outside_fazhi_are_named_by_verify() {
             t.label
         );
 
-        // 5. A case row added by hand, with no entry of its own; and a personal row removed.
+        // 5. The official named in an accountability record.
+        exec(
+            &db,
+            &format!("UPDATE accountability SET person = '李科员' WHERE id = {acc}"),
+        )
+        .await;
+        let (_, rows, _) = changed_rows(&db).await;
+        assert!(
+            rows.contains(&("accountability".into(), acc.to_string())),
+            "{}: the person held accountable: {rows:?}",
+            t.label
+        );
+
+        // 6. A case row added by hand, with no entry of its own; and a personal row removed.
         exec(&db, "INSERT INTO cases (id, procedure, version, unit_id, opened_on, step, major, state, created_at, updated_at) \
                    SELECT 9999, procedure, version, unit_id, opened_on, step, major, state, created_at, updated_at FROM cases ORDER BY id LIMIT 1").await;
         exec(
@@ -207,6 +234,62 @@ async fn rows_edited_outside_fazhi_are_named_by_verify() {
                 t.label
             );
         }
+        db.close().await;
+        t.remove().await;
+    }
+}
+
+/// A loaded holiday notice recomputes every open deadline it touches in one audited step, with
+/// no entry per case: what it rewrites (deadlines, summary columns, `updated_at`) is derived and
+/// not covered, so the cases' rows still match the trail.
+#[tokio::test]
+async fn a_loaded_calendar_recomputing_deadlines_leaves_the_rows_as_recorded() {
+    const NOTICE_2027: &str = include_str!("../../fazhi-calendar/tests/data/notice-2027-test.toml");
+    for t in fresh_databases("audit_rows_calendar").await {
+        let db = t.open().await;
+        let admin = AdminHandle::command_line("test");
+        directory::import(&db, &admin, &fazhi_org::Directory::bundled_bazhong_2008())
+            .await
+            .unwrap();
+        let go = person(&db, "go", "general-office", Role::Officer).await;
+        let unit = go.write_unit(&db, "general-office").await.unwrap();
+        // As in tests/calendar.rs: the extension runs into 2027, which has no notice yet.
+        let id = cases::open_case(
+            &db,
+            &unit,
+            &go,
+            "disclosure_request",
+            d("2026-12-01"),
+            fields(&[
+                ("channel", "online"),
+                ("applicant_name", "申请人"),
+                ("information_sought", "预算"),
+            ]),
+        )
+        .await
+        .unwrap();
+        cases::act(
+            &db,
+            &go,
+            id,
+            "extend",
+            d("2026-12-02"),
+            fields(&[("approver", "主任"), ("reason", "需调取档案")]),
+            None,
+        )
+        .await
+        .unwrap();
+        let report = fazhi_store::calendar::load(&db, &admin, "2027.toml", NOTICE_2027)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.moved.len(),
+            1,
+            "{}: the case was recomputed",
+            t.label
+        );
+        let (intact, rows, json) = changed_rows(&db).await;
+        assert!(intact && rows.is_empty(), "{}: {json}", t.label);
         db.close().await;
         t.remove().await;
     }

@@ -380,6 +380,9 @@ pub struct AuditRecordDoc {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// A keyed digest (`1:` and 64 hex digits) of the case, penalty or accountability rows this
+    /// entry wrote.
+    pub row_digest: Option<String>,
 }
 
 /// The first broken entry of the chain, and why.
@@ -392,7 +395,8 @@ pub struct BrokenDoc {
     pub reason_zh: String,
 }
 
-/// The result of checking the whole chain.
+/// The result of checking the whole chain, its checkpoints, and the rows of cases, penalties and
+/// accountability records.
 #[derive(ToSchema)]
 #[schema(as = VerifyReport)]
 #[allow(dead_code)]
@@ -401,6 +405,47 @@ pub struct VerifyReportDoc {
     pub head_seq: Option<i64>,
     /// `null` when the chain is intact.
     pub first_broken: Option<BrokenDoc>,
+    pub checkpoints: CheckpointsCheckedDoc,
+    /// `null` when the chain is broken.
+    pub rows: Option<RowsReportDoc>,
+}
+
+/// Signed checkpoints held against the chain.
+#[derive(ToSchema)]
+#[schema(as = CheckpointsChecked)]
+#[allow(dead_code)]
+pub struct CheckpointsCheckedDoc {
+    pub stored: i64,
+    pub signatures_checked: i64,
+    /// The given checkpoint's sequence number, when the chain extends it.
+    pub since: Option<i64>,
+    /// Checkpoints the chain does not extend, or whose signature fails.
+    pub problems: Vec<BrokenDoc>,
+}
+
+/// Cases and penalties compared with the digests the trail recorded.
+#[derive(ToSchema)]
+#[schema(as = RowsReport)]
+#[allow(dead_code)]
+pub struct RowsReportDoc {
+    pub checked: i64,
+    pub before_digests: i64,
+    /// The first 100.
+    pub problems: Vec<RowProblemDoc>,
+    pub problems_total: i64,
+}
+
+/// A record whose rows differ from the trail, are not on it, or were deleted.
+#[derive(ToSchema)]
+#[schema(as = RowProblem)]
+#[allow(dead_code)]
+pub struct RowProblemDoc {
+    /// case | penalty | accountability
+    pub entity: String,
+    pub id: String,
+    pub seq: Option<i64>,
+    pub reason_en: String,
+    pub reason_zh: String,
 }
 
 // ---------------------------------------------------------------- plans

@@ -372,7 +372,7 @@ fn print_report(report: &audit::VerifyReport, opts: &audit::VerifyOptions) {
         }
         if rows.problems_total == 0 {
             println!(
-                "{} 个案件和处罚决定与审计记录相符(其中 {} 个早于行摘要) / rows: {} cases and penalties as the trail last recorded ({} from before row digests)",
+                "{} 个案件、处罚决定和责任追究记录与审计记录相符(其中 {} 个早于行摘要) / rows: {} cases, penalties and accountability records as the trail last recorded ({} from before row digests)",
                 rows.checked, rows.before_digests, rows.checked, rows.before_digests
             );
         }

@@ -1,7 +1,7 @@
 -- The audit trail against someone who can write the database (postgres). Keep in step with
 -- migrations/sqlite/0011_audit_integrity.sql. See src/audit.rs, audit/rows.rs, audit/checkpoint.rs.
 
--- Each entry that writes a case or a penalty records a keyed digest of the record's rows,
+-- Each entry that writes a case, a penalty or an accountability record records a keyed digest of the record's rows,
 -- covered by its hash. The key is random (two v4 UUIDs: 244 bits from the server's strong random source),
 -- made here, and never leaves the database.
 ALTER TABLE audit_log ADD COLUMN row_digest TEXT;
@@ -19,6 +19,7 @@ CREATE TABLE audit_row_baseline (
 );
 INSERT INTO audit_row_baseline (entity, max_id) SELECT 'case', COALESCE(MAX(id), 0) FROM cases;
 INSERT INTO audit_row_baseline (entity, max_id) SELECT 'penalty', COALESCE(MAX(id), 0) FROM penalties;
+INSERT INTO audit_row_baseline (entity, max_id) SELECT 'accountability', COALESCE(MAX(id), 0) FROM accountability;
 
 -- Signed checkpoints of the head: the head entry's seq and hash, signed with an Ed25519 key
 -- kept outside the database (its public key beside it, PEM). Not on the chain: each proves itself.

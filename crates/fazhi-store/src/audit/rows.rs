@@ -1,8 +1,8 @@
-//! Row digests: each entry that writes a case or a penalty also records a digest of that
-//! record's rows as they stand when the entry is appended (inside the same transaction, so as
-//! written), and [`super::verify_with`] recomputes the digest of the current rows for the
-//! latest such entry of each record. A row edited, added or deleted with a database client is
-//! then named, although the chain itself is intact.
+//! Row digests: each entry that writes a case, a penalty or an accountability record also
+//! records a digest of that record's rows as they stand when the entry is appended (inside the
+//! same transaction, so as written), and [`super::verify_with`] recomputes the digest of the
+//! current rows for the latest such entry of each record. A row edited, added or deleted with a
+//! database client is then named, although the chain itself is intact.
 //!
 //! The digest is HMAC-SHA256 under a random key kept in the database (`audit_digest_key`), not
 //! a plain hash: the rows hold personal values (names, contacts), and the trail is read by
@@ -119,7 +119,30 @@ const PENALTY: Covered = Covered {
     ],
 };
 
-pub(crate) const COVERED: &[Covered] = &[CASE, PENALTY];
+/// A fault-accountability decision: it names the official held responsible.
+const ACCOUNTABILITY: Covered = Covered {
+    entity: "accountability",
+    name_en: "fault-accountability record",
+    name_zh: "过错责任追究记录",
+    parts: &[Part {
+        table: "accountability",
+        owner: "id",
+        order: "id",
+        columns: &[
+            "id",
+            "case_id",
+            "unit_id",
+            "opened_by",
+            "person",
+            "failure",
+            "decision",
+            "decided_on",
+            "created_at",
+        ],
+    }],
+};
+
+pub(crate) const COVERED: &[Covered] = &[CASE, PENALTY, ACCOUNTABILITY];
 
 /// The part of the row [`Covered::sql_with_head`] puts first: the trail's head.
 pub(crate) const HEAD_PART: i64 = -1;
