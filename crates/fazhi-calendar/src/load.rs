@@ -15,6 +15,16 @@ pub enum NoticeKind {
     Supplementary,
 }
 
+impl NoticeKind {
+    /// The name the data files use: "annual" or "supplementary".
+    pub fn name(self) -> &'static str {
+        match self {
+            NoticeKind::Annual => "annual",
+            NoticeKind::Supplementary => "supplementary",
+        }
+    }
+}
+
 /// One State Council notice, as the data file records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {

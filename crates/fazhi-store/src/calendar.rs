@@ -10,7 +10,7 @@ use crate::access::{AdminHandle, Principal};
 use crate::audit::AuditEntry;
 use crate::{Db, StoreError, StoreResult};
 use chrono::{Datelike, NaiveDate};
-use fazhi_calendar::{Calendar, NoticeKind};
+use fazhi_calendar::Calendar;
 use fazhi_procedure::ProcedureSet;
 use serde::Serialize;
 use sqlx::Row;
@@ -192,10 +192,7 @@ async fn validate(db: &Db, name: &str, text: &str) -> StoreResult<(Calendar, Vec
         .filter(|n| n.file == name)
         .map(|n| NoticeInfo {
             year: n.year,
-            kind: match n.kind {
-                NoticeKind::Annual => "annual",
-                NoticeKind::Supplementary => "supplementary",
-            },
+            kind: n.kind.name(),
             title: n.title.clone(),
             document_number: n.document_number.clone(),
             published: n.published,
@@ -371,10 +368,7 @@ fn year_rows(calendar: &Calendar, loaded: &[(String, String, String)]) -> Vec<Ye
     for n in calendar.notices() {
         let from_file = loaded.iter().find(|(label, _, _)| *label == n.file);
         let notice = YearNotice {
-            kind: match n.kind {
-                NoticeKind::Annual => "annual",
-                NoticeKind::Supplementary => "supplementary",
-            },
+            kind: n.kind.name(),
             title: n.title.clone(),
             document_number: n.document_number.clone(),
             source: if from_file.is_some() {

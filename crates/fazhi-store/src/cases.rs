@@ -425,20 +425,23 @@ pub(crate) async fn recompute_open<C: Conn>(
         Some(_) => "d.provisional = 1 OR d.due IS NULL OR d.due >= $1 OR d.warn_from >= $1",
         None => "(d.provisional = 1 OR d.due IS NULL) AND $1 = $1",
     };
-    let ids: Vec<i64> = c
+    // Each case with its unit's name, for the moves: one statement, not one per case.
+    let ids: Vec<(i64, String)> = c
         .fetch_all(
             &format!(
-                "SELECT DISTINCT d.case_id FROM case_deadlines d JOIN cases c ON c.id = d.case_id \
+                "SELECT DISTINCT d.case_id, u.name FROM case_deadlines d JOIN cases c ON c.id = d.case_id \
+                 JOIN units u ON u.id = c.unit_id \
                  WHERE c.closed_on IS NULL AND ({cond}) ORDER BY d.case_id"
             ),
             args![since.unwrap_or("").to_string()],
         )
         .await?
         .iter()
-        .map(|r| r.int(0))
+        .map(|r| Ok((r.int(0)?, r.text(1)?)))
         .collect::<StoreResult<_>>()?;
     let mut moved = Vec::new();
-    for &id in &ids {
+    for (id, unit_name) in &ids {
+        let id = *id;
         let before: BTreeMap<String, Option<String>> = c
             .fetch_all(
                 "SELECT key, due FROM case_deadlines WHERE case_id = $1",
@@ -453,15 +456,6 @@ pub(crate) async fn recompute_open<C: Conn>(
         unmask(&mut state, &personal_values(c, id).await?);
         let mut rows = CaseRows::of(set, &state);
         rows.personal.clear();
-        let unit_name = c
-            .fetch_optional(
-                "SELECT name FROM units WHERE id = $1",
-                args![stored.unit_id],
-            )
-            .await?
-            .map(|r| r.text(0))
-            .transpose()?
-            .unwrap_or_default();
         for d in &rows.deadlines {
             let from = before.get(&d.key).cloned().flatten();
             if from != d.due {

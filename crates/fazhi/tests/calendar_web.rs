@@ -37,7 +37,7 @@ fn get(agent: &ureq::Agent, url: &str) -> String {
 
 #[test]
 fn an_administrator_loads_next_years_notice_on_the_calendar_page() {
-    let dir = tempfile_dir();
+    let dir = tempfile_dir("load");
     let db = format!("sqlite://{dir}/cal.db");
     let server = Server::start(&db);
     let base = server.base.clone();
@@ -133,7 +133,7 @@ fn an_administrator_loads_next_years_notice_on_the_calendar_page() {
 
 #[test]
 fn the_clock_can_be_pinned_only_for_a_demo() {
-    let dir = tempfile_dir();
+    let dir = tempfile_dir("pin");
     let out = Command::new(BIN)
         .args([
             "serve",
@@ -151,12 +151,10 @@ fn the_clock_can_be_pinned_only_for_a_demo() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-fn tempfile_dir() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("fazhi-cal-{}-{nanos}", std::process::id()));
+/// A fresh directory for one test: named by the process and the test, emptied first.
+fn tempfile_dir(tag: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("fazhi-cal-{}-{tag}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).unwrap();
     dir.to_string_lossy().into_owned()
 }
